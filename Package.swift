@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "scrm-notify",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "scrm-notify", targets: ["scrm-notify"])
+    ],
+    targets: [
+        // System libraries, each behind a module map and a shim header.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Domain modules, lowest first. Lower modules never import higher ones.
+        .target(name: "JSON"),
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "YAML", dependencies: ["CYAML"]),
+        .target(name: "Telemetry"),
+        .target(name: "Events", dependencies: ["JSON", "Crypto"]),
+        .target(name: "Rules", dependencies: ["JSON", "YAML", "Events"]),
+        .target(name: "Storage", dependencies: ["CSQLite"]),
+        .target(name: "Channels", dependencies: ["CCurl", "JSON", "Crypto", "Telemetry"]),
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "CMicroHTTPD", "JSON", "Crypto", "YAML", "Telemetry", "Events", "Rules", "Storage", "Channels",
+            ]
+        ),
+        .executableTarget(name: "scrm-notify", dependencies: ["Daemon"]),
+
+        // Fakes of outside servers (chat robot, SMS gateway, ...) on loopback sockets, for the tests.
+        .target(name: "TestKit", dependencies: ["CMicroHTTPD", "JSON"]),
+
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "JSON"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Events", "JSON", "YAML"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "ChannelsTests", dependencies: ["Channels", "TestKit", "JSON", "Crypto"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "TestKit", "Events", "Storage", "JSON", "Crypto"]
+        ),
+    ]
+)

@@ -1,0 +1,56 @@
+import COpenSSL
+import Foundation
+
+/// Small byte utilities shared by the callback crypto and the channel signers.
+public enum Bytes {
+    /// `count` bytes from OpenSSL's cryptographically secure generator.
+    public static func random(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
+        precondition(ok == 1, "OpenSSL RAND_bytes failed")
+        return out
+    }
+
+    /// Whether `a` and `b` are equal, in time that depends only on their lengths.
+    public static func constantTimeEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        let left = Array(a)
+        let right = Array(b)
+        guard left.count == right.count else { return false }
+        if left.isEmpty { return true }
+        return CRYPTO_memcmp(left, right, left.count) == 0
+    }
+
+    /// Lowercase hexadecimal text of `bytes`.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Standard Base64 (with padding) of `bytes`.
+    public static func base64(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString()
+    }
+
+    /// The bytes of standard Base64 text, or nil when the text is not valid Base64.
+    public static func fromBase64(_ text: String) -> [UInt8]? {
+        Data(base64Encoded: text).map { Array($0) }
+    }
+
+    /// A version-4 UUID in lowercase text, from the secure generator.
+    public static func uuid() -> String {
+        var b = random(16)
+        b[6] = (b[6] & 0x0F) | 0x40
+        b[8] = (b[8] & 0x3F) | 0x80
+        let h = hex(b)
+        let parts = [
+            h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4),
+            h.dropFirst(20),
+        ]
+        return parts.joined(separator: "-")
+    }
+}

@@ -1,0 +1,47 @@
+import JSON
+import Testing
+
+@Suite struct JSONParsing {
+    @Test func keepsLargeIntegersAsTheirExactDigits() throws {
+        let value = try JSONValue.parse(#"{"order_id": 634089652327989200, "big": 123456789012345678901234567890}"#)
+        #expect(value["order_id"] == .number("634089652327989200"))
+        #expect(value["big"]?.idText == "123456789012345678901234567890")
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try JSONValue.parse(#"["a\"b\\c\n", "\u6211\ud83d\ude00", "成功"]"#)
+        #expect(value == .array(["a\"b\\c\n", "我😀", "成功"]))
+    }
+
+    @Test func keepsMemberOrderWhenSerializing() throws {
+        let text = #"{"z":1,"a":[true,false,null],"m":{"x":"y"},"n":-1.5e3}"#
+        #expect(try JSONValue.parse(text).serialized() == text)
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\"}", "01", "\"\u{01}\"", "tru", "[1] x", "\"\\x\"", "\"\\ud800\""])
+    func rejectsMalformedInput(_ text: String) {
+        #expect(throws: JSONError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func rejectsNestingBeyondTheLimitWithoutCrashing() {
+        let bomb = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONError.self) { try JSONValue.parse(bomb) }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONError.self) { try JSONValue.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    }
+
+    @Test func escapesControlCharactersSoValuesCannotBreakStructure() throws {
+        let value: JSONValue = ["name": "a\"},\u{01}\n{"]
+        let text = value.serialized()
+        #expect(text == #"{"name":"a\"},\u0001\n{"}"#)
+        #expect(try JSONValue.parse(text) == value)
+    }
+
+    @Test func readsNumbersGivenAsStrings() {
+        #expect(JSONValue.string("10").intValue == 10)
+        #expect(JSONValue.number("20").intValue == 20)
+        #expect(JSONValue.string("x").intValue == nil)
+    }
+}
