@@ -58,6 +58,8 @@ final class Connection {
         }
     }
 
+    deinit { close() }
+
     /// Finalizes every statement and closes the handle; later calls throw `StoreError.closed`.
     func close() {
         for statement in statements.values { sqlite3_finalize(statement) }

@@ -35,18 +35,18 @@ public final class Store: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw StoreError(operation: "create folder \(directory)", code: 0, message: "\(error.localizedDescription)")
+            throw StoreError(operation: "create folder \(directory)", code: 0, message: error.localizedDescription)
         }
         path = (directory as NSString).appendingPathComponent(Self.fileName)
 
         writer = try Connection(path: path, create: true)
+        // The busy timeout comes first: switching to WAL must also wait for another process's lock.
+        try writer.execute("PRAGMA busy_timeout = 5000", operation: "open \(path)")
         let mode = try writer.query("PRAGMA journal_mode = WAL", operation: "open \(path)") { $0.text(0) }
         guard mode.first == "wal" else {
             throw StoreError(operation: "open \(path)", code: 0, message: "SQLite refused WAL mode (got \(mode))")
         }
-        try writer.execute(
-            "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", operation: "open \(path)"
-        )
+        try writer.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", operation: "open \(path)")
         migrationsApplied = try Schema.migrate(writer)
 
         reader = try Connection(path: path, create: false)

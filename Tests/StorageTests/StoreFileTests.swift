@@ -16,6 +16,16 @@ import Testing
         #expect(try second.schemaVersion() == Schema.migrations.count)
     }
 
+    @Test func theFileIsWriteAheadLoggedWithFullSyncAndForeignKeys() throws {
+        let store = try Store(directory: folder.path)
+        let settings = try store.writerLock.withLock {
+            try ["journal_mode", "synchronous", "foreign_keys", "busy_timeout"].map { name in
+                try store.writer.query("PRAGMA \(name)", operation: "test") { $0.text(0) }.first ?? ""
+            }
+        }
+        #expect(settings == ["wal", "2", "1", "5000"])
+    }
+
     @Test func aFileFromANewerVersionIsRefused() throws {
         let store = try Store(directory: folder.path)
         try store.executeOnWriter("PRAGMA user_version = 99")
