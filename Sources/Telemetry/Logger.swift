@@ -1,0 +1,43 @@
+/// A logger carrying its context: metadata attached once and added to every line.
+///
+/// Messages are constant text (`"event accepted"`); the data goes in metadata under dotted keys (`event.id`,
+/// `rule`, `channel`, `attempt`).
+public struct Logger: Sendable {
+    /// The sink lines go to.
+    public let sink: LogSink
+    /// The context added to every line; metadata given at the call wins over it.
+    public let metadata: [String: String]
+
+    /// A logger without context.
+    public init(sink: LogSink) {
+        self.init(sink: sink, metadata: [:])
+    }
+
+    private init(sink: LogSink, metadata: [String: String]) {
+        self.sink = sink
+        self.metadata = metadata
+    }
+
+    /// This logger with `metadata` added to its context.
+    public func with(_ metadata: [String: String]) -> Logger {
+        Logger(sink: sink, metadata: self.metadata.merging(metadata) { _, new in new })
+    }
+
+    /// Logs at `level`, merging the call's metadata into the context.
+    public func log(_ level: LogLevel, _ message: String, _ metadata: [String: String] = [:]) {
+        guard sink.accepts(level) else { return }
+        sink.log(level, message, metadata.isEmpty ? self.metadata : self.metadata.merging(metadata) { _, new in new })
+    }
+
+    /// Detail for debugging.
+    public func debug(_ message: String, _ metadata: [String: String] = [:]) { log(.debug, message, metadata) }
+
+    /// Something an operator wants to see.
+    public func info(_ message: String, _ metadata: [String: String] = [:]) { log(.info, message, metadata) }
+
+    /// A failure that will be retried.
+    public func warning(_ message: String, _ metadata: [String: String] = [:]) { log(.warning, message, metadata) }
+
+    /// A failure given up on.
+    public func error(_ message: String, _ metadata: [String: String] = [:]) { log(.error, message, metadata) }
+}

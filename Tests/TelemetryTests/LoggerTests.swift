@@ -1,0 +1,115 @@
+import Foundation
+import Telemetry
+import Testing
+
+@Suite struct LoggerTests {
+    @Test func aLogfmtLineReadsBackWithFixedFieldsFirstAndKeysSorted() throws {
+        let capture = Capture()
+        let logger = Logger(sink: capture.sink(.logfmt)).with(["rule": "x"])
+        logger.info("event accepted", ["event.id": "abc"])
+        #expect(capture.lines == [#"ts=2026-12-03T10:00:00.123Z level=info msg="event accepted" event.id=abc rule=x"#])
+        let pairs = Logfmt.parse(try #require(capture.lines.first))
+        #expect(pairs.map(\.key) == ["ts", "level", "msg", "event.id", "rule"])
+    }
+
+    @Test func awkwardValuesSurviveTheLogfmtRoundTrip() throws {
+        let capture = Capture()
+        let awkward = [
+            "space": "a b", "quote": #"say "hi""#, "newline": "one\ntwo\r\n", "equals": "k=v", "slash": #"c:\dir"#,
+            "empty": "", "control": "bell\u{07}tab\t", "unicode": "张杨 预约",
+        ]
+        Logger(sink: capture.sink(.logfmt)).warning("send failed; will retry", awkward)
+        let line = try #require(capture.lines.first)
+        #expect(!line.contains("\n"))
+        let pairs = Logfmt.parse(line)
+        #expect(pairs.count == 3 + awkward.count)
+        #expect(pairs[2].value == "send failed; will retry")
+        for (key, value) in pairs.dropFirst(3) { #expect(awkward[key] == value, "\(key)") }
+    }
+
+    @Test func aJSONLineParsesBackToTheSameFields() throws {
+        let capture = Capture()
+        let metadata = ["event.id": "abc", "note": "line\n\"two\"\\ \u{01}", "level": "shadowed"]
+        Logger(sink: capture.sink(.json)).error("notification given up", metadata)
+        let line = try #require(capture.lines.first)
+        #expect(line.hasPrefix(#"{"ts":"2026-12-03T10:00:00.123Z","level":"error","msg":"notification given up","#))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(object["event.id"] == "abc")
+        #expect(object["note"] == metadata["note"])
+        #expect(object["level"] == "error")
+        #expect(object["meta.level"] == "shadowed")
+    }
+
+    @Test func linesBelowTheSinkLevelAreDropped() {
+        let capture = Capture()
+        let sink = capture.sink(.logfmt, level: .warning)
+        let logger = Logger(sink: sink)
+        logger.debug("d")
+        logger.info("i")
+        logger.warning("w")
+        logger.error("e")
+        sink.level = .debug
+        logger.debug("d2")
+        #expect(capture.lines.map { Logfmt.parse($0)[2].value } == ["w", "e", "d2"])
+        #expect(LogLevel.debug < .info && LogLevel.warning < .error)
+    }
+
+    @Test func callMetadataOverridesTheContextAndContextsStack() {
+        let capture = Capture()
+        let base = Logger(sink: capture.sink(.logfmt)).with(["channel": "wecom", "attempt": "1"])
+        base.with(["attempt": "2"]).info("notification sent", ["job": "j1"])
+        base.info("notification sent", ["attempt": "3"])
+        let first = Dictionary(uniqueKeysWithValues: Logfmt.parse(capture.lines[0]).map { ($0.key, $0.value) })
+        let second = Dictionary(uniqueKeysWithValues: Logfmt.parse(capture.lines[1]).map { ($0.key, $0.value) })
+        #expect(first["attempt"] == "2" && first["channel"] == "wecom" && first["job"] == "j1")
+        #expect(second["attempt"] == "3" && second["job"] == nil)
+    }
+
+    @Test func phoneNumbersInMetadataAreMaskedInBothFormats() {
+        let capture = Capture()
+        let metadata = ["appointment_user_phone": "13812341234", "Mobile": "+8613812341234", "order": "13812341234"]
+        Logger(sink: capture.sink(.logfmt)).info("sms sent", metadata)
+        Logger(sink: capture.sink(.json)).info("sms sent", metadata)
+        for line in capture.lines {
+            #expect(line.contains("138****1234"))
+            #expect(line.contains("+86138****1234"))
+        }
+        // Only phone-like keys are masked; an order number of the same shape is left alone.
+        #expect(capture.lines.allSatisfy { $0.contains("13812341234") })
+    }
+
+    @Test func linesFromManyThreadsNeverInterleave() {
+        let capture = Capture()
+        let logger = Logger(sink: capture.sink(.json))
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for index in 0..<100 { logger.info("tick", ["thread": "\(thread)", "index": "\(index)"]) }
+        }
+        #expect(capture.lines.count == 800)
+        #expect(
+            capture.lines.allSatisfy {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String] != nil
+            })
+    }
+}
+
+@Suite struct RedactTests {
+    @Test func aMainlandMobileKeepsItsFirstThreeAndLastFourDigits() {
+        #expect(Redact.phone("13812341234") == "138****1234")
+        #expect(Redact.phone("+8613812341234") == "+86138****1234")
+        #expect(Redact.phone("008613812341234") == "0086138****1234")
+    }
+
+    @Test func aNumberThePlatformMaskedIsLeftAsItIs() {
+        #expect(Redact.phone("_hidden_5bc2c26b_") == "_hidden_5bc2c26b_")
+    }
+
+    @Test func otherTextKeepsAtMostThreeAndFourCharacters() {
+        #expect(Redact.phone("+14155550123") == "+14*****0123")
+        #expect(Redact.phone("021-12345678") == "021*****5678")
+        #expect(Redact.phone("5550123") == "5****23")
+        #expect(Redact.phone("12") == "**")
+        #expect(Redact.phone("") == "")
+        let masked = Redact.phone("not a phone number at all")
+        #expect(masked.hasPrefix("not") && masked.hasSuffix("all") && masked.count == 25)
+    }
+}
