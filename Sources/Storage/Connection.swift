@@ -1,0 +1,177 @@
+import CSQLite
+import Foundation
+
+/// A value bound to a statement parameter.
+enum SQLValue {
+    case text(String)
+    case int(Int64)
+    case blob([UInt8])
+    case null
+}
+
+extension SQLValue {
+    /// Text, or NULL when `value` is nil.
+    static func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+
+    /// Milliseconds since 1970, or NULL when `date` is nil.
+    static func time(_ date: Date?) -> SQLValue { date.map { .int(Milliseconds.from($0)) } ?? .null }
+}
+
+/// Times are stored as integer milliseconds since 1970 (UTC).
+enum Milliseconds {
+    /// `date` rounded to the nearest millisecond.
+    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// The date of `ms` milliseconds since 1970.
+    static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
+}
+
+/// One SQLite connection and its prepared statements.
+///
+/// Not thread-safe: each instance has exactly one owner (the lock that guards it, named where it is stored).
+final class Connection {
+    private var db: OpaquePointer?
+    /// Statements prepared once, by SQL text, and reset after every use.
+    private var statements: [String: OpaquePointer] = [:]
+    let path: String
+
+    /// Opens (and with `create`, creates) the database file at `path`.
+    init(path: String, create: Bool) throws(StoreError) {
+        self.path = path
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        if create { flags |= SQLITE_OPEN_CREATE }
+        var handle: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let error = StoreError.sqlite("open \(path)", handle, code: rc)
+            sqlite3_close_v2(handle)
+            throw error
+        }
+        db = handle
+        sqlite3_extended_result_codes(handle, 1)
+        // sqlite3_open_v2 silently falls back to reading when the file is write-protected; say so now,
+        // not at the first push.
+        if sqlite3_db_readonly(handle, "main") == 1 {
+            close()
+            throw StoreError(
+                operation: "open \(path)", code: SQLITE_READONLY, message: "the database file is not writable")
+        }
+    }
+
+    deinit { close() }
+
+    /// Finalizes every statement and closes the handle; later calls throw `StoreError.closed`.
+    func close() {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        statements = [:]
+        if let db { sqlite3_close_v2(db) }
+        db = nil
+    }
+
+    /// The number of rows changed by the last INSERT, UPDATE or DELETE.
+    var changes: Int { db.map { Int(sqlite3_changes($0)) } ?? 0 }
+
+    /// Runs SQL without parameters or results (pragmas, schema, transaction control).
+    func execute(_ sql: String, operation: String) throws(StoreError) {
+        guard let db else { throw .closed(operation) }
+        let rc = sqlite3_exec(db, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw .sqlite(operation, db, code: rc) }
+    }
+
+    /// Runs one statement with `values` bound to its parameters, returning the rows changed.
+    @discardableResult
+    func run(_ sql: String, _ values: [SQLValue] = [], operation: String) throws(StoreError) -> Int {
+        _ = try query(sql, values, operation: operation) { _ in () }
+        return changes
+    }
+
+    /// Runs one statement and maps each result row with `row`.
+    func query<T>(
+        _ sql: String, _ values: [SQLValue] = [], operation: String, row: (Row) -> T
+    ) throws(StoreError) -> [T] {
+        guard let db else { throw .closed(operation) }
+        let statement = try prepared(sql, db: db, operation: operation)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(values, to: statement, db: db, operation: operation)
+        var rows: [T] = []
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { return rows }
+            guard rc == SQLITE_ROW else { throw .sqlite(operation, db, code: rc) }
+            rows.append(row(Row(statement: statement)))
+        }
+    }
+
+    private func prepared(_ sql: String, db: OpaquePointer, operation: String) throws(StoreError) -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw .sqlite(operation, db, code: rc) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(
+        _ values: [SQLValue], to statement: OpaquePointer, db: OpaquePointer, operation: String
+    ) throws(StoreError) {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .text(let text):
+                rc = sqlite3_bind_text(statement, index, text, -1, scrm_sqlite_transient())
+            case .int(let number):
+                rc = sqlite3_bind_int64(statement, index, number)
+            case .blob(let bytes):
+                // An empty array has no base address, and a NULL pointer would bind NULL, not an empty blob.
+                rc =
+                    bytes.isEmpty
+                    ? sqlite3_bind_zeroblob(statement, index, 0)
+                    : bytes.withUnsafeBytes { buffer in
+                        sqlite3_bind_blob64(
+                            statement, index, buffer.baseAddress, UInt64(buffer.count), scrm_sqlite_transient())
+                    }
+            case .null:
+                rc = sqlite3_bind_null(statement, index)
+            }
+            guard rc == SQLITE_OK else { throw .sqlite(operation, db, code: rc) }
+        }
+    }
+}
+
+/// The current row of a stepping statement; valid only inside the `row` closure of `Connection.query`.
+struct Row {
+    let statement: OpaquePointer
+
+    /// Whether column `index` is NULL.
+    func isNull(_ index: Int32) -> Bool { sqlite3_column_type(statement, index) == SQLITE_NULL }
+
+    /// Column `index` as text ("" when NULL).
+    func text(_ index: Int32) -> String {
+        guard let pointer = sqlite3_column_text(statement, index) else { return "" }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// Column `index` as text, or nil when NULL.
+    func optionalText(_ index: Int32) -> String? { isNull(index) ? nil : text(index) }
+
+    /// Column `index` as an integer.
+    func int(_ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
+
+    /// Column `index` as a time stored in milliseconds.
+    func date(_ index: Int32) -> Date { Milliseconds.date(int(index)) }
+
+    /// Column `index` as a time, or nil when NULL.
+    func optionalDate(_ index: Int32) -> Date? { isNull(index) ? nil : date(index) }
+
+    /// Column `index` as bytes (empty when NULL).
+    func blob(_ index: Int32) -> [UInt8] {
+        guard let pointer = sqlite3_column_blob(statement, index) else { return [] }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

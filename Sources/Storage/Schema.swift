@@ -1,0 +1,93 @@
+/// The store's schema as an ordered list of migrations; `PRAGMA user_version` is the number applied.
+///
+/// Append new migrations at the end; never edit one that has shipped.
+enum Schema {
+    /// Migration `i` brings the file from version `i` to version `i + 1`.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE inbox (
+            id TEXT PRIMARY KEY,
+            received_at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            order_key TEXT,
+            raw BLOB NOT NULL,
+            planned INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX inbox_by_order ON inbox (order_key, received_at);
+        CREATE INDEX inbox_unplanned ON inbox (received_at) WHERE planned = 0;
+
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            key TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            entry INTEGER NOT NULL,
+            channel TEXT NOT NULL,
+            order_key TEXT,
+            event_id TEXT NOT NULL,
+            due_at INTEGER NOT NULL,
+            run_at INTEGER NOT NULL,
+            state TEXT NOT NULL
+                CHECK (state IN ('planned', 'sending', 'sent', 'skipped', 'missed', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER,
+            claimed_at INTEGER,
+            reason TEXT,
+            payload BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            sent_at INTEGER
+        );
+        CREATE UNIQUE INDEX jobs_by_key ON jobs (key);
+        CREATE INDEX jobs_due ON jobs (run_at) WHERE state = 'planned';
+        CREATE INDEX jobs_by_order ON jobs (order_key);
+        CREATE INDEX jobs_by_state ON jobs (state);
+
+        CREATE TABLE attempts (
+            job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT,
+            duration_ms INTEGER NOT NULL,
+            PRIMARY KEY (job_id, number)
+        ) WITHOUT ROWID;
+        """
+    ]
+
+    /// Brings the database on `connection` up to the latest version, one transaction per migration.
+    ///
+    /// Returns how many migrations it applied. Another process may migrate at the same time, so the
+    /// version is read again inside each write transaction.
+    static func migrate(_ connection: Connection) throws(StoreError) -> Int {
+        var applied = 0
+        while true {
+            try connection.execute("BEGIN IMMEDIATE", operation: "migrate")
+            do throws(StoreError) {
+                let version = try userVersion(connection)
+                if version > migrations.count {
+                    throw StoreError(
+                        operation: "migrate", code: 0,
+                        message: "the file has schema version \(version), newer than this program's \(migrations.count)"
+                    )
+                }
+                if version == migrations.count {
+                    try connection.execute("COMMIT", operation: "migrate")
+                    return applied
+                }
+                try connection.execute(migrations[version], operation: "migrate to version \(version + 1)")
+                try connection.execute("PRAGMA user_version = \(version + 1)", operation: "migrate")
+                try connection.execute("COMMIT", operation: "migrate")
+                applied += 1
+            } catch {
+                try? connection.execute("ROLLBACK", operation: "migrate")
+                throw error
+            }
+        }
+    }
+
+    /// The file's `PRAGMA user_version`.
+    static func userVersion(_ connection: Connection) throws(StoreError) -> Int {
+        let rows = try connection.query("PRAGMA user_version", operation: "read schema version") { Int($0.int(0)) }
+        return rows.first ?? 0
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+extension Store {
+    /// The columns `job(from:)` reads, in its order.
+    static let jobColumns = """
+        id, key, rule, entry, channel, order_key, event_id, due_at, state, attempts, next_attempt_at, reason, \
+        payload, created_at, updated_at, sent_at
+        """
+
+    /// The earliest run time of a planned job, found in the partial index (see `claimDueSQL`).
+    static let nextDueSQL = "SELECT min(run_at) FROM jobs INDEXED BY jobs_due WHERE state = 'planned'"
+
+    /// Commits a plan in one transaction: creates its new jobs (skipping any whose key exists, whatever that
+    /// job's state), cancels and reschedules the listed jobs that are still planned, and marks the event planned.
+    ///
+    /// - Throws: `StoreError` when a new job's state is not planned, skipped or missed, or SQLite fails; then
+    ///   nothing of the plan is stored.
+    public func commitPlan(_ plan: PlanCommit) throws(StoreError) {
+        for job in plan.newJobs where ![.planned, .skipped, .missed].contains(job.state) {
+            throw StoreError(
+                operation: "commit plan", code: 0,
+                message: "new job \(job.id) has state \(job.state.rawValue); only planned, skipped or missed can be new"
+            )
+        }
+        let at = SQLValue.time(plan.at)
+        try write("commit plan") { connection throws(StoreError) in
+            for job in plan.newJobs {
+                try connection.run(
+                    """
+                    INSERT INTO jobs (id, key, rule, entry, channel, order_key, event_id, due_at, run_at, state,
+                        attempts, reason, payload, created_at, updated_at)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 0, ?10, ?11, ?12, ?12)
+                    ON CONFLICT (key) DO NOTHING
+                    """,
+                    [
+                        .text(job.id), .text(job.key), .text(job.rule), .int(Int64(job.entry)), .text(job.channel),
+                        .text(job.orderKey), .text(job.eventID), .time(job.dueAt), .text(job.state.rawValue),
+                        .text(job.reason), .blob(job.payload), at,
+                    ], operation: "commit plan")
+            }
+            for (jobID, reason) in plan.cancel {
+                try connection.run(
+                    """
+                    UPDATE jobs SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ? AND state = 'planned'
+                    """,
+                    [.text(reason), at, .text(jobID)], operation: "commit plan")
+            }
+            for (jobID, dueAt) in plan.reschedule {
+                // A pending retry keeps its later time: the gateway asked to wait.
+                try connection.run(
+                    """
+                    UPDATE jobs SET due_at = ?1, run_at = max(?1, coalesce(next_attempt_at, ?1)), updated_at = ?2
+                    WHERE id = ?3 AND state = 'planned'
+                    """,
+                    [.time(dueAt), at, .text(jobID)], operation: "commit plan")
+            }
+            if let eventID = plan.eventID {
+                try connection.run(
+                    "UPDATE inbox SET planned = 1 WHERE id = ?", [.text(eventID)], operation: "commit plan")
+            }
+        }
+    }
+
+    /// The planned jobs (first attempts and retries) of appointment `orderKey`, by due time, for re-planning.
+    public func pendingJobs(orderKey: String) throws(StoreError) -> [Job] {
+        try read { connection throws(StoreError) in
+            try connection.query(
+                "SELECT \(Self.jobColumns) FROM jobs WHERE order_key = ? AND state = 'planned' ORDER BY due_at, id",
+                [.text(orderKey)], operation: "read pending jobs", row: Self.job(from:))
+        }
+    }
+
+    /// Every planned job, by run time, for re-planning after a rule reload.
+    public func allPendingJobs() throws(StoreError) -> [Job] {
+        try read { connection throws(StoreError) in
+            try connection.query(
+                "SELECT \(Self.jobColumns) FROM jobs INDEXED BY jobs_due WHERE state = 'planned' ORDER BY run_at",
+                operation: "read pending jobs", row: Self.job(from:))
+        }
+    }
+
+    /// When the earliest planned job may run (its due time, or its retry time), or nil when none is planned.
+    public func nextDueTime() throws(StoreError) -> Date? {
+        try read { connection throws(StoreError) in
+            try connection.query(
+                Self.nextDueSQL, operation: "read next due time", row: { $0.optionalDate(0) }
+            ).first ?? nil
+        }
+    }
+
+    /// Up to `limit` jobs, filtered by appointment and state when given, by due time.
+    public func jobs(orderKey: String?, state: JobState?, limit: Int) throws(StoreError) -> [Job] {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let orderKey {
+            conditions.append("order_key = ?")
+            values.append(.text(orderKey))
+        }
+        if let state {
+            conditions.append("state = ?")
+            values.append(.text(state.rawValue))
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        values.append(.int(Int64(limit)))
+        return try read { connection throws(StoreError) in
+            try connection.query(
+                "SELECT \(Self.jobColumns) FROM jobs \(filter) ORDER BY due_at, id LIMIT ?", values,
+                operation: "list jobs", row: Self.job(from:))
+        }
+    }
+
+    /// The recorded attempts of job `jobID`, first first.
+    public func attempts(jobID: String) throws(StoreError) -> [Attempt] {
+        try read { connection throws(StoreError) in
+            try connection.query(
+                """
+                SELECT job_id, number, at, outcome, reason, duration_ms FROM attempts WHERE job_id = ?
+                ORDER BY number
+                """,
+                [.text(jobID)], operation: "read attempts"
+            ) { row in
+                Attempt(
+                    jobID: row.text(0), number: Int(row.int(1)), at: row.date(2), outcome: row.text(3),
+                    reason: row.optionalText(4), durationMs: Int(row.int(5)))
+            }
+        }
+    }
+
+    /// How many jobs are in each state; every state is present, with 0 when it has none.
+    public func countsByState() throws(StoreError) -> [JobState: Int] {
+        let rows = try read { connection throws(StoreError) in
+            try connection.query("SELECT state, count(*) FROM jobs GROUP BY state", operation: "count jobs") {
+                ($0.text(0), Int($0.int(1)))
+            }
+        }
+        var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
+        for (state, count) in rows {
+            if let state = JobState(rawValue: state) { counts[state] = count }
+        }
+        return counts
+    }
+
+    /// The job in the current row of a query that selected `jobColumns`.
+    static func job(from row: Row) -> Job {
+        Job(
+            id: row.text(0), key: row.text(1), rule: row.text(2), entry: Int(row.int(3)), channel: row.text(4),
+            orderKey: row.optionalText(5), eventID: row.text(6), dueAt: row.date(7),
+            // The CHECK constraint keeps the column to JobState's raw values.
+            state: JobState(rawValue: row.text(8)) ?? .failed, attempts: Int(row.int(9)),
+            nextAttemptAt: row.optionalDate(10), reason: row.optionalText(11), payload: row.blob(12),
+            createdAt: row.date(13), updatedAt: row.date(14), sentAt: row.optionalDate(15))
+    }
+}

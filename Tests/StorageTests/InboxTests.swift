@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+@testable import Storage
+
+@Suite struct Inbox {
+    let folder = TemporaryFolder()
+
+    @Test func anAcceptedEventIsFoundAfterReopeningTheFile() throws {
+        let original = event("e1", order: "A1", at: 1_700_000_000_123, raw: "")
+        do {
+            let store = try Store(directory: folder.path)
+            #expect(try store.accept(original) == .stored)
+            store.close()
+        }
+        let reopened = try Store(directory: folder.path)
+        #expect(try reopened.event(id: "e1") == original)
+        #expect(try reopened.event(id: "missing") == nil)
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/scrm-notify.sqlite"))
+    }
+
+    @Test func aRepeatedIDIsADuplicateAndLeavesTheFirstEventUnchanged() throws {
+        let store = try Store(directory: folder.path)
+        let first = event("e1", order: "A1", at: 1_000, raw: "first")
+        #expect(try store.accept(first) == .stored)
+        #expect(try store.accept(event("e1", order: "B2", at: 2_000, raw: "second")) == .duplicate)
+        #expect(try store.event(id: "e1") == first)
+    }
+
+    @Test func sixtyFourConcurrentAcceptsAreAllStoredInFarFewerCommits() throws {
+        let store = try Store(directory: folder.path)
+        let before = store.commitCount
+        let results = Results()
+        let start = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for index in 0..<64 {
+            done.enter()
+            Thread {
+                start.wait()
+                let outcome = Result { () throws(StoreError) in try store.accept(event("e\(index)")) }
+                results.append(outcome)
+                done.leave()
+            }.start()
+        }
+        for _ in 0..<64 { start.signal() }
+        done.wait()
+
+        #expect(results.all.count == 64)
+        #expect(results.all.allSatisfy { (try? $0.get()) == .stored })
+        for index in 0..<64 { #expect(try store.event(id: "e\(index)") != nil) }
+        let commits = store.commitCount - before
+        #expect(commits >= 1 && commits <= 16, "64 accepts took \(commits) commits")
+    }
+
+    @Test func duplicatesWithinOneBatchAreReportedAsDuplicates() throws {
+        let store = try Store(directory: folder.path)
+        let results = Results()
+        let done = DispatchGroup()
+        // Holding the writer lock makes all eight callers queue up and share the next batch.
+        store.writerLock.lock()
+        for _ in 0..<8 {
+            done.enter()
+            Thread {
+                results.append(Result { () throws(StoreError) in try store.accept(event("same")) })
+                done.leave()
+            }.start()
+        }
+        let before = store.commits
+        while store.groupCommit.waiting < 8 { usleep(1_000) }
+        store.writerLock.unlock()
+        done.wait()
+
+        let outcomes = results.all.compactMap { try? $0.get() }
+        #expect(outcomes.filter { $0 == .stored }.count == 1)
+        #expect(outcomes.filter { $0 == .duplicate }.count == 7)
+        #expect(store.commitCount - before == 1)
+    }
+
+    @Test func theLatestEventIsTheNewestReceivedForItsAppointment() throws {
+        let store = try Store(directory: folder.path)
+        _ = try store.accept(event("old", order: "A1", at: 1_000))
+        _ = try store.accept(event("new", order: "A1", at: 3_000))
+        _ = try store.accept(event("other", order: "B2", at: 5_000))
+        #expect(try store.latestEvent(orderKey: "A1")?.id == "new")
+        #expect(try store.latestEvent(orderKey: "C3") == nil)
+    }
+
+    @Test func eventsStayUnplannedUntilTheirPlanIsCommitted() throws {
+        let store = try Store(directory: folder.path)
+        _ = try store.accept(event("e2", at: 2_000))
+        _ = try store.accept(event("e1", at: 1_000))
+        #expect(try store.unplannedEvents(limit: 10).map(\.id) == ["e1", "e2"])
+
+        try store.commitPlan(PlanCommit(eventID: "e1", newJobs: [], at: time(5_000)))
+        #expect(try store.unplannedEvents(limit: 10).map(\.id) == ["e2"])
+        #expect(try store.unplannedEvents(limit: 0).isEmpty)
+    }
+}
+
+/// Results gathered from many threads; guarded by `lock`.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Result<Store.AcceptResult, StoreError>] = []
+
+    func append(_ item: Result<Store.AcceptResult, StoreError>) { lock.withLock { items.append(item) } }
+    var all: [Result<Store.AcceptResult, StoreError>] { lock.withLock { items } }
+}

@@ -1,0 +1,106 @@
+import CSQLite
+import Foundation
+import Testing
+
+@testable import Storage
+
+@Suite struct StoreFile {
+    let folder = TemporaryFolder()
+
+    @Test func migrationsRunOnceAcrossOpens() throws {
+        let first = try Store(directory: folder.path)
+        #expect(first.migrationsApplied == Schema.migrations.count)
+        first.close()
+        let second = try Store(directory: folder.path)
+        #expect(second.migrationsApplied == 0)
+        #expect(try second.schemaVersion() == Schema.migrations.count)
+    }
+
+    @Test func theFileIsWriteAheadLoggedWithFullSyncAndForeignKeys() throws {
+        let store = try Store(directory: folder.path)
+        let settings = try store.writerLock.withLock {
+            try ["journal_mode", "synchronous", "foreign_keys", "busy_timeout"].map { name in
+                try store.writer.query("PRAGMA \(name)", operation: "test") { $0.text(0) }.first ?? ""
+            }
+        }
+        #expect(settings == ["wal", "2", "1", "5000"])
+    }
+
+    @Test func aFileFromANewerVersionIsRefused() throws {
+        let store = try Store(directory: folder.path)
+        try store.executeOnWriter("PRAGMA user_version = 99")
+        store.close()
+        let error = try #require(throws: StoreError.self) { try Store(directory: folder.path) }
+        #expect(error.description.contains("version 99"))
+    }
+
+    @Test func aReadOnlyStoreGivesAClearErrorAndRecovers() throws {
+        let store = try Store(directory: folder.path)
+        // Root ignores file modes, so the read-only path is forced with query_only there.
+        try store.executeOnWriter("PRAGMA query_only = 1")
+        let error = try #require(throws: StoreError.self) { try store.accept(event("e1")) }
+        #expect(error.isReadOnly)
+        #expect(error.description.contains("accept"))
+        #expect(try store.event(id: "e1") == nil)
+
+        try store.executeOnWriter("PRAGMA query_only = 0")
+        #expect(try store.accept(event("e1")) == .stored)
+    }
+
+    @Test(.enabled(if: geteuid() != 0, "root ignores file modes"))
+    func aWriteProtectedFileOrFolderIsRefusedAtOpen() throws {
+        try Store(directory: folder.path).close()
+        let file = folder.path + "/" + Store.fileName
+        chmod(file, 0o444)
+        let fileError = try #require(throws: StoreError.self) { try Store(directory: folder.path) }
+        #expect(fileError.isReadOnly && fileError.description.contains(file))
+        chmod(file, 0o644)
+
+        let locked = folder.path + "/locked"
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
+        chmod(locked, 0o555)
+        defer { chmod(locked, 0o755) }
+        let folderError = try #require(throws: StoreError.self) { try Store(directory: locked) }
+        #expect(folderError.description.contains(locked))
+    }
+
+    @Test func aFullDiskFailsTheWholeTransactionAndStoresNothing() throws {
+        let store = try Store(directory: folder.path)
+        _ = try store.accept(event("small"))
+        // A page limit equal to the current size stands in for a full disk.
+        let pages = try store.read { connection throws(StoreError) in
+            try connection.query("PRAGMA page_count", operation: "test") { $0.int(0) }
+        }
+        try store.executeOnWriter("PRAGMA max_page_count = \(pages[0])")
+        let big = String(repeating: "x", count: 64 * 1024)
+        let error = try #require(throws: StoreError.self) { try store.accept(event("big", raw: big)) }
+        #expect(error.isFull && error.mayRetry)
+        #expect(try store.event(id: "big") == nil)
+
+        let plan = PlanCommit(eventID: "small", newJobs: [newJob("j1"), newJob("j2").withPayload(big)], at: time(1))
+        #expect(throws: StoreError.self) { try store.commitPlan(plan) }
+        #expect(try store.jobs(orderKey: nil, state: nil, limit: 10).isEmpty)
+        #expect(try store.unplannedEvents(limit: 10).map(\.id) == ["small"])
+
+        try store.executeOnWriter("PRAGMA max_page_count = 1000000")
+        #expect(try store.accept(event("big", raw: big)) == .stored)
+        #expect(store.sizeInBytes() > 64 * 1024)
+    }
+
+    @Test func aClosedStoreThrowsInsteadOfCrashing() throws {
+        let store = try Store(directory: folder.path)
+        store.close()
+        store.close()
+        let error = try #require(throws: StoreError.self) { try store.accept(event("e1")) }
+        #expect(error.code == SQLITE_MISUSE)
+        #expect(throws: StoreError.self) { try store.nextDueTime() }
+    }
+}
+
+extension NewJob {
+    fileprivate func withPayload(_ text: String) -> NewJob {
+        var copy = self
+        copy.payload = Array(text.utf8)
+        return copy
+    }
+}
