@@ -1,11 +1,14 @@
 /// "Did you mean" hints by edit distance.
 enum Suggestion {
     /// `; did you mean 'x'?` for the closest candidate within a few edits, or the empty string.
-    static func didYouMean(_ word: String, among candidates: [String]) -> String {
+    /// - Parameter orList: when no candidate is close, list them all under this name (`(filters: a, b)`).
+    static func didYouMean(_ word: String, among candidates: [String], orList: String? = nil) -> String {
         let limit = max(2, word.count / 3)
         let best = candidates.map { ($0, distance(word, $0)) }.filter { $0.1 <= limit }
             .min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
-        return best.map { "; did you mean '\($0.0)'?" } ?? ""
+        if let best { return "; did you mean '\(best.0)'?" }
+        guard let orList else { return "" }
+        return " (\(orList): \(candidates.joined(separator: ", ")))"
     }
 
     /// The Levenshtein distance between two words.

@@ -104,7 +104,8 @@ public struct Template: Sendable {
         default:
             throw ExpressionError(
                 offset: token.start,
-                message: "unknown filter '\(name)'" + Suggestion.didYouMean(name, among: filterNames))
+                message: "unknown filter '\(name)'"
+                    + Suggestion.didYouMean(name, among: filterNames, orList: "filters"))
         }
     }
 
