@@ -138,7 +138,7 @@ enum PlanningTestError: Error { case fixtureShape }
         let first = rules.plan(try PlanningHarness.event(["project_name": "洗牙"]), now: now)
         let reminder = try #require(first.notifications.first { $0.rule == "remind-customer" })
         let pending = [
-            PendingRef(jobID: 7, rule: reminder.rule, entry: 0, key: reminder.key, dueAt: reminder.dueAt)
+            PendingRef(jobID: "7", rule: reminder.rule, entry: 0, key: reminder.key, dueAt: reminder.dueAt)
         ]
 
         let same = rules.plan(try PlanningHarness.event(["project_name": "洗牙"]), now: now + 60)
@@ -148,7 +148,7 @@ enum PlanningTestError: Error { case fixtureShape }
 
         let cancelled = rules.plan(try PlanningHarness.event(["project_name": "洗牙", "order_status": 30]), now: now)
         let cancelDiff = Replanner.diff(plan: cancelled, pending: pending)
-        #expect(cancelDiff.cancel.map(\.jobID) == [7])
+        #expect(cancelDiff.cancel.map(\.jobID) == ["7"])
         #expect(cancelDiff.cancel.first?.reason.hasPrefix("rule remind-customer no longer matches") == true)
 
         let moved = rules.plan(

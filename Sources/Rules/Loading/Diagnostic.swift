@@ -25,6 +25,9 @@ public struct RuleErrors: Error, Sendable, Equatable, CustomStringConvertible {
     /// The problems in file order.
     public let diagnostics: [Diagnostic]
 
+    /// Problems to report together.
+    public init(diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+
     /// The problems, one `file:line:column: message` per line.
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

@@ -2,13 +2,13 @@ import Foundation
 
 /// A not-yet-sent job of an appointment, as the store knows it.
 public struct PendingRef: Sendable, Equatable {
-    public let jobID: Int64
+    public let jobID: String
     public let rule: String
     public let entry: Int
     public let key: String
     public let dueAt: Date
 
-    public init(jobID: Int64, rule: String, entry: Int, key: String, dueAt: Date) {
+    public init(jobID: String, rule: String, entry: Int, key: String, dueAt: Date) {
         self.jobID = jobID
         self.rule = rule
         self.entry = entry
@@ -26,7 +26,7 @@ public struct ReplanDiff: Sendable, Equatable {
 
     /// One pending job to cancel.
     public struct Cancellation: Sendable, Equatable {
-        public let jobID: Int64
+        public let jobID: String
         public let reason: String
     }
 }

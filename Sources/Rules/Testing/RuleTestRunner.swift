@@ -15,7 +15,7 @@ public struct RuleTestRunner {
 
     /// A job waiting in the simulated store.
     private struct Job {
-        let id: Int64
+        let id: String
         let note: PlannedNotification
         let appointment: String
     }
@@ -77,7 +77,7 @@ public struct RuleTestRunner {
             let cancelled = Set(diff.cancel.map(\.jobID))
             pending.removeAll { cancelled.contains($0.id) }
             for note in diff.insert where note.decision == .send && !sentKeys.contains(note.key) {
-                pending.append(Job(id: nextID, note: note, appointment: appointment))
+                pending.append(Job(id: String(nextID), note: note, appointment: appointment))
                 nextID += 1
             }
             deliver(until: step.at)
