@@ -111,7 +111,8 @@ import Testing
             server.enqueue(
                 ScriptedResponse(status: 500, body: echo), ScriptedResponse(status: 401, body: echo),
                 .json(
-                    #"{"errcode":1,"errmsg":\#(echoJSON),"code":1,"msg":\#(echoJSON),"Code":"X","Message":\#(echoJSON),"#
+                    #"{"errcode":1,"errmsg":\#(echoJSON),"code":1,"msg":\#(echoJSON),"#
+                        + #""Code":"X","Message":\#(echoJSON),"#
                         + #""Response":{"Error":{"Code":"X","Message":\#(echoJSON)}}}"#))
             var texts: [String] = []
             for _ in 0..<3 { texts.append(await send(target, entry).reason ?? "") }
