@@ -77,7 +77,8 @@ import Testing
     @Test func sendSmsCarriesE164NumbersSessionContextAndAValidTC3Signature() async throws {
         let server = try FakeHTTPServer(
             response: .json(
-                #"{"Response":{"SendStatusSet":[{"SerialNo":"2028:1","Code":"Ok","Message":"send success"}],"RequestId":"r"}}"#
+                #"{"Response":{"SendStatusSet":[{"SerialNo":"2028:1","Code":"Ok","Message":"send success"}],"#
+                    + #""RequestId":"r"}}"#
             ))
         defer { server.stop() }
         var config = settings
@@ -116,10 +117,11 @@ import Testing
         server.enqueue(
             .json(#"{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"too many"},"RequestId":"r"}}"#),
             .json(
-                #"{"Response":{"SendStatusSet":[{"Code":"LimitExceeded.PhoneNumberThirtySecondLimit","Message":"30s"}]}}"#
+                #"{"Response":{"SendStatusSet":[{"Code":"LimitExceeded.PhoneNumberThirtySecondLimit","#
+                    + #""Message":"30s"}]}}"#
             ),
             .json(
-                #"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"bad sign"},"RequestId":"r"}}"#),
+                #"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"bad sign"}}}"#),
             ScriptedResponse(status: 500))
         let entry: JSONValue = ["to": "13800001111", "template": "1234"]
 

@@ -20,6 +20,8 @@ public struct MIMEMessage: Sendable {
     public var date: Date
     /// The Message-ID, without angle brackets.
     public var messageID: String
+    /// The multipart boundary, random so no body line can match it.
+    public var boundary: String
 
     /// Makes a message; the Message-ID defaults to a random one at the sender's domain.
     public init(
@@ -35,6 +37,7 @@ public struct MIMEMessage: Sendable {
         self.date = date
         let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
         self.messageID = messageID ?? "\(Bytes.uuid())@\(domain)"
+        self.boundary = "=_scrm_" + Bytes.hex(Bytes.random(12))
     }
 
     /// The message as CRLF-terminated lines ready for `DATA`.
@@ -48,7 +51,6 @@ public struct MIMEMessage: Sendable {
         lines.append("Message-ID: <\(MIMEMessage.unfold(messageID))>")
         lines.append("MIME-Version: 1.0")
         if let html {
-            let boundary = "=_scrm_" + Bytes.hex(Bytes.random(12))
             lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
             lines.append("")
             lines.append("--" + boundary)

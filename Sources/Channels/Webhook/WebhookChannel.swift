@@ -26,8 +26,9 @@ public struct WebhookChannel: Channel {
         headers = try settings.pairs("headers")
         secret = try settings.string("secret")
         options = try ChannelOptions.parse(settings, defaultRateLimit: nil)
-        // Header values often carry tokens (`Authorization`); treat them all as secrets.
-        redactor = Redactor(Redactor.secrets(inURL: url) + headers.map(\.1) + [secret ?? ""])
+        // Header values often carry tokens (`Authorization: Bearer …`): each value and its last word are secrets.
+        let headerSecrets = headers.flatMap { [$0.1, String($0.1.split(separator: " ").last ?? "")] }
+        redactor = Redactor(Redactor.secrets(inURL: url) + headerSecrets + [secret ?? ""])
     }
 
     /// The signature header's value for `body`.

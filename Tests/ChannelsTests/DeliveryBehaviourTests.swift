@@ -1,0 +1,131 @@
+import Channels
+import Foundation
+import JSON
+import TestKit
+import Testing
+
+@Suite struct ConcurrentDelivery {
+    @Test func oneHangingEndpointDoesNotHoldUpFortyNineOthers() async throws {
+        let fast = try FakeHTTPServer(response: ScriptedResponse(status: 200, delay: .milliseconds(50)))
+        let stuck = try FakeHTTPServer(response: ScriptedResponse(status: 200, delay: .seconds(10)))
+        defer {
+            fast.stop()
+            stuck.stop()
+        }
+        let good = try channel(["type": "webhook", "url": fast.url, "timeout": "1500ms"], name: "good")
+        let bad = try channel(["type": "webhook", "url": stuck.url, "timeout": "1500ms"], name: "bad")
+        let deliverer = Deliverer(client: client)
+        let started = ContinuousClock.now
+
+        let finished = await withTaskGroup(of: (Bool, Duration, DeliveryOutcome).self) { group in
+            for index in 0..<50 {
+                let target = index == 0 ? bad : good
+                group.addTask {
+                    let outcome = await deliverer.send(
+                        channel: target, payload: ["body": ["n": .int(index)]], context: SendContext(jobID: "j\(index)")
+                    )
+                    return (index == 0, ContinuousClock.now - started, outcome)
+                }
+            }
+            var results: [(Bool, Duration, DeliveryOutcome)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+
+        let others = finished.filter { !$0.0 }
+        #expect(others.count == 49)
+        #expect(others.allSatisfy { $0.2 == .delivered(detail: "HTTP 200") })
+        let slowest = try #require(others.map(\.1).max())
+        #expect(slowest < .seconds(1))
+        let hung = try #require(finished.first { $0.0 })
+        #expect(hung.2 == .retry(reason: "timed out", after: nil))
+        #expect(hung.1 >= .milliseconds(1500))
+        #expect(fast.requests.count == 49)
+    }
+
+    @Test func theDelivererWaitsForTheRateLimiter() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        let hook = try channel(["type": "webhook", "url": server.url, "rate_limit": "2/s"])
+        let deliverer = Deliverer(client: client)
+        let started = ContinuousClock.now
+
+        for _ in 0..<3 {
+            _ = await deliverer.send(channel: hook, payload: ["body": "x"], context: SendContext(jobID: "j"))
+        }
+
+        #expect(ContinuousClock.now - started >= .milliseconds(450))
+        #expect(server.requests.count == 3)
+    }
+}
+
+@Suite struct SecretsStayOut {
+    @Test func noConfiguredSecretAppearsInAnyOutcomeOrError() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        let closed = try FakeHTTPServer()
+        let closedPort = closed.port
+        closed.stop()
+        let base = server.url
+        let cases: [(settings: [String: String], entry: JSONValue, secrets: [String])] = [
+            (["type": "wecom", "url": base + "/cgi-bin/webhook/send?key=WECOMKEY123"], ["text": "t"], ["WECOMKEY123"]),
+            (
+                ["type": "dingtalk", "url": base + "/robot/send?access_token=DINGTOKEN123", "secret": "DINGSECRET123"],
+                ["text": "t"], ["DINGTOKEN123", "DINGSECRET123"]
+            ),
+            (
+                ["type": "feishu", "url": base + "/open-apis/bot/v2/hook/FEISHUHOOK123", "secret": "FEISHUSECRET123"],
+                ["text": "t"], ["FEISHUHOOK123", "FEISHUSECRET123"]
+            ),
+            (
+                ["type": "slack", "url": base + "/services/T0AAA/B0BBB/SLACKSECRET123"], ["text": "t"],
+                ["SLACKSECRET123"]
+            ),
+            (
+                ["type": "webhook", "url": base + "/in?token=HOOKTOKEN123", "secret": "HOOKSECRET123"], ["body": "b"],
+                ["HOOKTOKEN123", "HOOKSECRET123", "HOOKBEARER123"]
+            ),
+            (
+                [
+                    "type": "aliyun-sms", "url": base, "access_key_id": "ALIID123", "access_key_secret": "ALISECRET123",
+                    "sign_name": "s",
+                ], ["to": "13800001111", "template": "T"], ["ALISECRET123", "ALIID123"]
+            ),
+            (
+                [
+                    "type": "tencent-sms", "url": base, "secret_id": "TCID123", "secret_key": "TCSECRET123",
+                    "sdk_app_id": "1", "sign_name": "s",
+                ], ["to": "13800001111", "template": "1"], ["TCSECRET123", "TCID123"]
+            ),
+            (
+                [
+                    "type": "smtp", "url": "smtp://127.0.0.1:\(closedPort)", "username": "u", "password": "SMTPPASS123",
+                    "from": "a@example.com", "starttls": "optional",
+                ], ["to": "b@example.com", "text": "t"], ["SMTPPASS123"]
+            ),
+        ]
+        for (settings, entry, secrets) in cases {
+            let target = try channel(settings, extra: [("headers", ["Authorization": "Bearer HOOKBEARER123"])])
+            let echo = "rejected \(base)/x?key=\(secrets[0]) " + secrets.joined(separator: " ")
+            let echoJSON = JSONValue.string(echo).serialized()
+            server.enqueue(
+                ScriptedResponse(status: 500, body: echo), ScriptedResponse(status: 401, body: echo),
+                .json(
+                    #"{"errcode":1,"errmsg":\#(echoJSON),"code":1,"msg":\#(echoJSON),"#
+                        + #""Code":"X","Message":\#(echoJSON),"#
+                        + #""Response":{"Error":{"Code":"X","Message":\#(echoJSON)}}}"#))
+            var texts: [String] = []
+            for _ in 0..<3 { texts.append(await send(target, entry).reason ?? "") }
+            do {
+                _ = try target.makeRequest(["unrelated": "x"], context: SendContext(jobID: "j"))
+            } catch {
+                texts.append(error.description)
+            }
+            for text in texts {
+                for secret in secrets {
+                    #expect(!text.contains(secret), "\(settings["type"]!) leaked a secret in: \(text)")
+                }
+            }
+        }
+    }
+}
