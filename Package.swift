@@ -35,6 +35,9 @@ let package = Package(
         // Fakes of outside servers (chat robot, SMS gateway, ...) on loopback sockets, for the tests.
         .target(name: "TestKit", dependencies: ["CMicroHTTPD", "JSON"]),
 
+        // Benchmarks: built on demand with `swift build -c release --product bench-…`, never run by the tests.
+        .executableTarget(name: "bench-channels", dependencies: ["Channels", "TestKit", "JSON"], path: "bench/channels"),
+
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),

@@ -39,8 +39,9 @@ public struct ConsoleChannel: Channel {
     public func makeRequest(_ payload: JSONValue, context: SendContext) throws(ChannelError) -> OutboundRequest? {
         let entry = Entry(channel: name, payload: payload)
         let text = entry.string("text") ?? entry.string("markdown") ?? entry.string("subject") ?? payload.serialized()
+        // A block scalar ends in a line break that says nothing; inner breaks are shown so one send is one line.
         let line = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            .replacingOccurrences(of: "\n", with: "\\n")
+            .trimmingCharacters(in: .newlines).replacingOccurrences(of: "\n", with: "\\n")
         writer.write(line: "[\(name)] \(line)")
         return nil
     }

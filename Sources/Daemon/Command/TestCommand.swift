@@ -29,7 +29,8 @@ enum TestCommand {
             passed += report.passed
             failed += report.failed
         }
-        print("\(passed) passed, \(failed) failed")
+        // Each report ends with its own tally; a run over several files adds the total.
+        if arguments.positional.count > 1 { print("total: \(passed) passed, \(failed) failed") }
         return failed == 0 ? 0 : 1
     }
 }
