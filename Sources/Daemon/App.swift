@@ -96,8 +96,9 @@ public final class App: @unchecked Sendable {
             store: store, clock: clock, shopClock: shopClock, runtime: runtime, deliverer: deliverer,
             retryPolicy: RetryPolicy(), logger: logger, metrics: metrics)
         self.worker = worker
+        let executor = DeliveryExecutor()
         let scheduler = Scheduler(store: store, clock: clock, logger: logger) { job, done in
-            Task {
+            Task(executorPreference: executor) {
                 await worker.deliver(job)
                 done()
             }

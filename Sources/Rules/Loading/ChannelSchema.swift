@@ -31,14 +31,18 @@ struct ChannelSchema: Sendable {
         "dingtalk": ChannelSchema(
             fields: ["text": .text, "markdown": .text, "title": .text, "mention": .list],
             choices: [Choice(fields: ["text", "markdown"], exclusive: true)]),
-        "feishu": ChannelSchema(fields: ["text": .text], choices: [Choice(fields: ["text"], exclusive: true)]),
+        // A Feishu or Lark entry with a title is sent as a rich-text post.
+        "feishu": ChannelSchema(
+            fields: ["text": .text, "title": .text], choices: [Choice(fields: ["text"], exclusive: true)]),
+        "lark": ChannelSchema(
+            fields: ["text": .text, "title": .text], choices: [Choice(fields: ["text"], exclusive: true)]),
         "slack": ChannelSchema(fields: ["text": .text], choices: [Choice(fields: ["text"], exclusive: true)]),
         "webhook": ChannelSchema(fields: ["body": .tree], choices: []),
         "aliyun-sms": ChannelSchema(
-            fields: ["to": .text, "template": .text, "params": .map],
+            fields: ["to": .text, "template": .text, "params": .map, "sign_name": .text],
             choices: [Choice(fields: ["to"], exclusive: true), Choice(fields: ["template"], exclusive: true)]),
         "tencent-sms": ChannelSchema(
-            fields: ["to": .text, "template": .text, "params": .list],
+            fields: ["to": .text, "template": .text, "params": .list, "sign_name": .text],
             choices: [Choice(fields: ["to"], exclusive: true), Choice(fields: ["template"], exclusive: true)]),
         "smtp": ChannelSchema(
             fields: ["to": .textOrList, "subject": .text, "text": .text, "html": .text],
