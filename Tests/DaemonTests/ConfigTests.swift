@@ -54,7 +54,7 @@ import Testing
             return
         }
         let lines = problems.diagnostics.map { "\($0)" }
-        #expect(lines.contains("c.yaml:1:1: unknown setting \"listn\"; did you mean \"listen\"?"))
+        #expect(lines.contains("c.yaml:1:1: unknown setting \"listn\"; did you mean 'listen'?"))
         #expect(lines.contains("c.yaml:2:11: unknown time zone \"Mars/Olympus\""))
         #expect(lines.contains { $0.hasPrefix("c.yaml:4:6: channel \"a\" has no type") })
     }

@@ -69,6 +69,18 @@ public enum CommandLineTool {
     }
 }
 
+extension CommandLineTool {
+    /// The config named by `--config` (or the default); its problems go to standard error as usage errors.
+    static func loadConfig(_ arguments: Arguments) -> Result<Config, ExitCode> {
+        switch Config.load(path: arguments.options["config"]) {
+        case .success(let config): return .success(config)
+        case .failure(let problems):
+            for problem in problems.diagnostics { printError("\(problem)") }
+            return .failure(ExitCode(code: 2))
+        }
+    }
+}
+
 /// Writes a line to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))

@@ -25,11 +25,9 @@ enum SimulateCommand {
             return 2
         }
         let config: Config
-        switch Config.load(path: arguments.options["config"]) {
+        switch CommandLineTool.loadConfig(arguments) {
         case .success(let loaded): config = loaded
-        case .failure(let problems):
-            for problem in problems.diagnostics { printError("\(problem)") }
-            return 2
+        case .failure(let exit): return exit.code
         }
         let shopClock = ShopClock(timeZone: config.timeZone)
         var now = Date()

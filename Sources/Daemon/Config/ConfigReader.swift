@@ -85,7 +85,7 @@ struct ConfigReader {
             case "log": readLog(value, into: &config.log)
             case "channels": readChannels(value, into: &config.channels)
             default:
-                problem(keyNode, "unknown setting \"\(key)\"" + Self.suggestion(for: key, among: Self.topKeys))
+                problem(keyNode, "unknown setting \"\(key)\"" + Suggestion.didYouMean(key, among: Self.topKeys))
             }
         }
     }
@@ -197,26 +197,5 @@ struct ConfigReader {
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host, port)
-    }
-
-    static func suggestion(for word: String, among candidates: [String]) -> String {
-        let best = candidates.min { editDistance($0, word) < editDistance($1, word) }
-        guard let best, editDistance(best, word) <= 2 else { return "" }
-        return "; did you mean \"\(best)\"?"
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where j <= b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

@@ -1,8 +1,8 @@
 /// "Did you mean" hints by edit distance.
-enum Suggestion {
+public enum Suggestion {
     /// `; did you mean 'x'?` for the closest candidate within a few edits, or the empty string.
     /// - Parameter orList: when no candidate is close, list them all under this name (`(filters: a, b)`).
-    static func didYouMean(_ word: String, among candidates: [String], orList: String? = nil) -> String {
+    public static func didYouMean(_ word: String, among candidates: [String], orList: String? = nil) -> String {
         let limit = max(2, word.count / 3)
         let best = candidates.map { ($0, distance(word, $0)) }.filter { $0.1 <= limit }
             .min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
@@ -12,7 +12,7 @@ enum Suggestion {
     }
 
     /// The Levenshtein distance between two words.
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a)
         let b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
