@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "TestKit", dependencies: ["CMicroHTTPD", "JSON"]),
 
         // Benchmarks: built on demand with `swift build -c release --product bench-…`, never run by the tests.
+        .executableTarget(name: "bench-decode", dependencies: ["Events", "JSON", "Crypto"], path: "bench/decode"),
         .executableTarget(name: "bench-channels", dependencies: ["Channels", "TestKit", "JSON"], path: "bench/channels"),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
