@@ -16,7 +16,7 @@ import Testing
         let capture = Capture()
         let awkward = [
             "space": "a b", "quote": #"say "hi""#, "newline": "one\ntwo\r\n", "equals": "k=v", "slash": #"c:\dir"#,
-            "empty": "", "control": "bell\u{07}tab\t", "unicode": "张杨 预约",
+            "control": "bell\u{07}tab\t", "unicode": "张杨 预约",
         ]
         Logger(sink: capture.sink(.logfmt)).warning("send failed; will retry", awkward)
         let line = try #require(capture.lines.first)
@@ -63,6 +63,26 @@ import Testing
         let second = Dictionary(uniqueKeysWithValues: Logfmt.parse(capture.lines[1]).map { ($0.key, $0.value) })
         #expect(first["attempt"] == "2" && first["channel"] == "wecom" && first["job"] == "j1")
         #expect(second["attempt"] == "3" && second["job"] == nil)
+    }
+
+    @Test func metadataWithAnEmptyValueIsLeftOutOfTheLine() {
+        let capture = Capture()
+        Logger(sink: capture.sink(.logfmt)).info("notification planned", ["reason": "", "rule": "r"])
+        Logger(sink: capture.sink(.json)).info("notification planned", ["reason": "", "rule": "r"])
+        #expect(capture.lines.count == 2)
+        #expect(capture.lines.allSatisfy { !$0.contains("reason") && $0.contains("rule") })
+        #expect(Logfmt.parse(capture.lines[0]).map(\.key) == ["ts", "level", "msg", "rule"])
+    }
+
+    @Test func configuredSecretsAreReplacedInMessagesAndValues() {
+        let capture = Capture()
+        let sink = LogSink(format: .logfmt, secrets: ["tok-123456", "abc", ""], write: { capture.append($0) })
+        Logger(sink: sink).error("bad tok-123456", ["url": "https://h/x?key=tok-123456", "short": "abc"])
+        let line = capture.lines.joined()
+        #expect(!line.contains("tok-123456"))
+        #expect(line.contains("msg=\"bad ***\"") && line.contains("key=***"))
+        // Too short to be a secret worth garbling a line for.
+        #expect(line.contains("short=abc"))
     }
 
     @Test func phoneNumbersInMetadataAreMaskedInBothFormats() {

@@ -44,7 +44,7 @@ enum ServeCommand {
             printError("scrm-notify: \(error.description)")
             return 2
         }
-        SystemdNotifier.notify("READY=1")
+        SystemdNotifier.notify("READY=1\nSTATUS=listening on \(config.listenHost):\(app.port)")
         let lifecycle = Lifecycle(app: app)
         lifecycle.install()
         lifecycle.waitForStop()
@@ -62,12 +62,14 @@ enum ServeCommand {
             printError("scrm-notify: --log-level must be debug, info, warning or error")
             return nil
         }
-        return LogSink(format: format, level: level)
+        return LogSink(format: format, level: level, secrets: LogSecrets.of(config))
     }
 }
 
 /// Turns signals into a graceful stop or a reload; owns the signal sources.
 final class Lifecycle: @unchecked Sendable {
+    /// How long sends in flight may take to finish after a stop signal; systemd's `TimeoutStopSec` is longer.
+    static let stopDeadline: TimeInterval = 10
     let app: App
     let queue = DispatchQueue(label: "scrm-notify.signals")
     let done = DispatchSemaphore(value: 0)
@@ -80,13 +82,13 @@ final class Lifecycle: @unchecked Sendable {
     func install() {
         for signal in [SIGTERM, SIGINT] {
             let source = DispatchSource.makeSignalSource(signal: signal, queue: queue)
-            source.setEventHandler { [unowned self] in stopRequested() }
+            source.setEventHandler { [unowned self] in stopRequested(signal == SIGTERM ? "SIGTERM" : "SIGINT") }
             source.resume()
             sources.append(source)
         }
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
         hangup.setEventHandler { [unowned self] in
-            SystemdNotifier.notify("RELOADING=1")
+            SystemdNotifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
             app.reload(reason: "SIGHUP")
             SystemdNotifier.notify("READY=1")
         }
@@ -94,16 +96,18 @@ final class Lifecycle: @unchecked Sendable {
         sources.append(hangup)
     }
 
-    private func stopRequested() {
+    private func stopRequested(_ name: String) {
         if stopping {
-            // A second signal: the operator does not want to wait.
+            // A second signal: the operator does not want to wait. Interrupted sends are retried at the next start.
+            app.logger.warning("second stop signal, exiting now", ["signal": name])
             _exit(1)
         }
         stopping = true
         SystemdNotifier.notify("STOPPING=1")
+        app.logger.info("stopping", ["signal": name, "deadline": "\(Int(Lifecycle.stopDeadline))s"])
         // The stop runs off the signal queue so that a second signal is still heard.
         Thread.detachNewThread { [self] in
-            app.stop(deadline: Date() + 10)
+            app.stop(deadline: Date() + Lifecycle.stopDeadline)
             done.signal()
         }
     }
