@@ -1,5 +1,6 @@
 import Foundation
 import Telemetry
+import TestKit
 import Testing
 
 @testable import Daemon
@@ -34,6 +35,7 @@ import Testing
         let line = try #require(sent.first)
         #expect(line["rule"] == "new-booking" && line["channel"] == "console")
         #expect(line["job"]?.count == 36)
+        #expect(line["event.id"] == id)
 
         let skipped = RecordLines.of(daemon, "notification skipped")
         #expect(skipped.count == 1)
@@ -67,6 +69,33 @@ import Testing
         #expect(!daemon.logLines.isEmpty)
         #expect(daemon.logLines.allSatisfy { $0.hasPrefix("{") && LogRecord.parse($0) != nil })
         try checkLifecycleLines(daemon, id: "log-json-1")
+    }
+
+    @Test func aRetriedThenFailedNotificationLogsEachAttemptOnceAtItsLevel() async throws {
+        let sink = try FakeHTTPServer()
+        defer { sink.stop() }
+        sink.enqueue(ScriptedResponse(status: 503, body: "busy"), ScriptedResponse(status: 400, body: "no such hook"))
+        let clock = ManualClock(Date())
+        let daemon = try TestDaemon(
+            rules: OperationsLifecycle.hookRules, extraConfig: OperationsLifecycle.hookConfig(sink), clock: clock)
+        defer { daemon.stop() }
+        #expect(daemon.post(OperationsRules.event(id: "retry-1"))?.status == 200)
+        let retried = "notification send failed, will retry"
+        #expect(await Poll.until(10) { !LogRecord.lines(daemon.logLines.all, message: retried).isEmpty })
+        clock.advance(by: 3_600)
+        daemon.app.poke()
+        #expect(await Poll.until(10) { !LogRecord.lines(daemon.logLines.all, message: "notification failed").isEmpty })
+
+        let retry = LogRecord.lines(daemon.logLines.all, message: retried)
+        let failed = LogRecord.lines(daemon.logLines.all, message: "notification failed")
+        #expect(retry.count == 1 && failed.count == 1)
+        for (line, attempt, level) in [(retry.first, "1", "warning"), (failed.first, "2", "error")] {
+            #expect(line?["event.id"] == "retry-1" && line?["rule"] == "to-hook" && line?["channel"] == "hook")
+            #expect(line?["attempt"] == attempt && line?["level"] == level)
+            #expect(line?["reason"]?.contains(attempt == "1" ? "503" : "400") == true)
+        }
+        #expect(retry.first?["job"] == failed.first?["job"])
+        #expect(retry.first?["next"] != nil)
     }
 
     @Test func theConfiguredLevelAppliesUnlessAFlagOverridesIt() throws {

@@ -175,7 +175,7 @@ enum OperationsRules {
             on: appointment.created
             notify:
               - channel: console
-                text: "新预约 {{ order.order_num }} {{ order.appointment_user_name }} {{ order.appointment_user_phone }}"
+                text: "新预约 {{ order.order_num }} {{ order.appointment_user_phone }}"
           - name: arrival-reminder
             on: appointment.created
             at: order.arrival_time - 2h
