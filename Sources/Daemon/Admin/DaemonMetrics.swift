@@ -32,7 +32,9 @@ final class DaemonMetrics: Sendable {
     /// Counts one settled send attempt and observes its latency.
     func notification(channel: String, result: String, seconds: Double) {
         registry.counter(
-            "scrm_notify_notifications_total", help: "Notification send attempts, by channel and result.",
+            "scrm_notify_notifications_total",
+            help:
+                "Notifications settled or retried, by channel and result (sent, retry, failed, missed, cancelled, skipped).",
             labels: ["channel": channel, "result": result]
         ).increment(by: 1)
         if result == "sent" || result == "retry" || result == "failed" {
