@@ -63,6 +63,7 @@ import Testing
         let reloading = try #require(await notify.receive(within: 10))
         #expect(reloading.hasPrefix("RELOADING=1\nMONOTONIC_USEC="))
         #expect(await notify.receive(within: 10) == "READY=1")
+        #expect(RecordLines.of(daemon, "rules reloaded").first?["reason"] == "SIGHUP")
 
         daemon.signal(SIGTERM)
         #expect(await notify.receive(within: 10) == "STOPPING=1")

@@ -119,6 +119,18 @@ import Testing
         #expect(Redact.phone("008613812341234") == "0086138****1234")
     }
 
+    @Test func aMobileQuotedInAReasonIsMaskedAndLongerNumbersStay() {
+        let reason = "isv.MOBILE_NUMBER_ILLEGAL: 13812341234 (+8613900001111), order Y634089652417560576 at 20241015"
+        let masked = Redact.mobilesInText(reason)
+        #expect(masked.contains("138****1234") && masked.contains("+86139****1111"))
+        #expect(masked.contains("Y634089652417560576") && masked.contains("20241015"))
+        let capture = Capture()
+        Logger(sink: capture.sink(.logfmt)).error("notification failed", ["reason": reason, "note": "13812341234"])
+        #expect(capture.lines.first?.contains("reason=\"isv.MOBILE_NUMBER_ILLEGAL: 138****1234") == true)
+        // Only free-text keys are searched; other values keep their digits.
+        #expect(capture.lines.first?.contains("note=13812341234") == true)
+    }
+
     @Test func aNumberThePlatformMaskedIsLeftAsItIs() {
         #expect(Redact.phone("_hidden_5bc2c26b_") == "_hidden_5bc2c26b_")
     }
