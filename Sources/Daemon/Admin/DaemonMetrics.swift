@@ -6,6 +6,7 @@ import Telemetry
 final class DaemonMetrics: Sendable {
     /// Every result a push can have, each exported from the start so that `rate()` sees the first one.
     static let eventResults = ["accepted", "duplicate", "malformed", "bad_signature", "store_failed"]
+    /// Where the metrics live; rendered by `GET /metrics`.
     let registry: MetricsRegistry
     private let sendBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
@@ -29,7 +30,8 @@ final class DaemonMetrics: Sendable {
         eventsCounter(result).increment(by: 1)
     }
 
-    /// Counts one settled send attempt and observes its latency.
+    /// Counts one notification result (sent, retry, failed, missed, cancelled, skipped) and, for a real send
+    /// attempt, observes its latency.
     func notification(channel: String, result: String, seconds: Double) {
         registry.counter(
             "scrm_notify_notifications_total",

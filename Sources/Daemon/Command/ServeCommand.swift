@@ -8,6 +8,7 @@ import Telemetry
 
 /// `scrm-notify serve`: runs the daemon until SIGTERM or SIGINT; SIGHUP reloads the rules.
 enum ServeCommand {
+    /// The command's usage, printed by `--help`.
     static let help = """
         usage: scrm-notify serve [--config FILE] [--log-format logfmt|json] [--log-level debug|info|warning|error]
 
@@ -16,6 +17,7 @@ enum ServeCommand {
         taking pushes, let sends in flight finish, and exit 0; a second signal exits at once.
         """
 
+    /// Runs the daemon until it is stopped; 0 after a graceful stop, 2 for a usage or config error.
     static func run(_ words: ArraySlice<String>) -> Int32 {
         let arguments: Arguments
         switch CommandLineTool.parse(words, help: help, valued: ["config", "log-format", "log-level"]) {
@@ -51,6 +53,8 @@ enum ServeCommand {
         return 0
     }
 
+    /// The log sink: format and level from the flags, else from the config; nil (after saying why) when a
+    /// flag names neither. It is given every configured secret to keep out of lines.
     static func makeSink(config: Config, arguments: Arguments) -> LogSink? {
         let formatName = arguments.options["log-format"] ?? config.log.format
         let levelName = arguments.options["log-level"] ?? config.log.level
@@ -70,15 +74,20 @@ enum ServeCommand {
 final class Lifecycle: @unchecked Sendable {
     /// How long sends in flight may take to finish after a stop signal; systemd's `TimeoutStopSec` is longer.
     static let stopDeadline: TimeInterval = 10
+    /// The daemon the signals act on.
     let app: App
+    /// Runs the signal handlers, one at a time.
     let queue = DispatchQueue(label: "scrm-notify.signals")
+    /// Signalled once the graceful stop has finished.
     let done = DispatchSemaphore(value: 0)
     // Owned by `queue`.
     private var stopping = false
     private var sources: [DispatchSourceSignal] = []
 
+    /// A life cycle for `app`; nothing is installed yet.
     init(app: App) { self.app = app }
 
+    /// Starts handling SIGTERM and SIGINT (stop) and SIGHUP (reload); they must already be blocked.
     func install() {
         for signal in [SIGTERM, SIGINT] {
             let source = DispatchSource.makeSignalSource(signal: signal, queue: queue)
@@ -112,5 +121,6 @@ final class Lifecycle: @unchecked Sendable {
         }
     }
 
+    /// Blocks until a stop signal has been handled and the daemon has stopped.
     func waitForStop() { done.wait() }
 }
