@@ -3,7 +3,8 @@ import Foundation
 /// Where log lines go: formats each accepted record as one line and hands it to a write function.
 ///
 /// Shared by every `Logger` of the process. `lock` guards `minimumLevel` and serializes writes, so lines from
-/// different threads never interleave.
+/// different threads never interleave. Metadata with an empty value is left out; phone numbers under phone-like
+/// keys are masked; any configured secret found in a message or value is replaced by `***`.
 public final class LogSink: @unchecked Sendable {
     /// The line format.
     public let format: LogFormat
@@ -11,17 +12,23 @@ public final class LogSink: @unchecked Sendable {
     private let now: @Sendable () -> Date
     private let lock = NSLock()
     private var minimumLevel: LogLevel
+    private let secrets: [String]
 
     /// A sink writing `format` lines at or above `level`.
     /// - Parameters:
+    ///   - secrets: values that must never be written (tokens, keys, passwords); shorter than 4 characters
+    ///     they are ignored, as replacing them would garble lines without protecting anything.
     ///   - now: the clock for the `ts` field (fixed only in tests).
     ///   - write: receives each line without its newline; by default it goes to standard error.
     public init(
-        format: LogFormat = .logfmt, level: LogLevel = .info, now: @escaping @Sendable () -> Date = { Date() },
+        format: LogFormat = .logfmt, level: LogLevel = .info, secrets: [String] = [],
+        now: @escaping @Sendable () -> Date = { Date() },
         write: @escaping @Sendable (String) -> Void = LogSink.writeToStandardError
     ) {
         self.format = format
         self.minimumLevel = level
+        // Longest first, so a secret that contains another is replaced whole.
+        self.secrets = Array(Set(secrets.filter { $0.count >= 4 })).sorted { $0.count > $1.count }
         self.now = now
         self.write = write
     }
@@ -38,9 +45,19 @@ public final class LogSink: @unchecked Sendable {
     /// Formats and writes one record, unless its level is below the sink's.
     public func log(_ level: LogLevel, _ message: String, _ metadata: [String: String]) {
         guard accepts(level) else { return }
+        let kept = Redact.metadata(metadata.filter { !$0.value.isEmpty }).mapValues(scrub)
         let line = LogLine.render(
-            format: format, timestamp: now(), level: level, message: message, metadata: Redact.metadata(metadata))
+            format: format, timestamp: now(), level: level, message: scrub(message), metadata: kept)
         lock.withLock { write(line) }
+    }
+
+    /// `text` with every configured secret replaced by `***`.
+    private func scrub(_ text: String) -> String {
+        var out = text
+        for secret in secrets where out.contains(secret) {
+            out = out.replacingOccurrences(of: secret, with: "***")
+        }
+        return out
     }
 
     /// Writes `line` and a newline to standard error in one call.

@@ -15,13 +15,52 @@ public enum Redact {
         return mask(text)
     }
 
-    /// `metadata` with the values of phone-like keys (`appointment_user_phone`, `mobile`) masked.
+    /// Metadata keys whose values are free text from elsewhere (a gateway's answer, an error) that may quote a
+    /// phone number; mainland mobile numbers inside them are masked.
+    public static let freeTextKeys: Set<String> = ["reason", "error", "problem"]
+
+    /// `metadata` with the values of phone-like keys (`appointment_user_phone`, `mobile`) masked, and mobile
+    /// numbers inside free-text values (`reason`, `error`) masked too.
     public static func metadata(_ metadata: [String: String]) -> [String: String] {
         var out = metadata
         for (key, value) in metadata {
             let lower = key.lowercased()
-            if phoneKeyMarkers.contains(where: { lower.contains($0) }) { out[key] = phone(value) }
+            if phoneKeyMarkers.contains(where: { lower.contains($0) }) {
+                out[key] = phone(value)
+            } else if freeTextKeys.contains(lower) {
+                out[key] = mobilesInText(value)
+            }
         }
+        return out
+    }
+
+    /// `text` with every run of exactly 11 ASCII digits that starts with 1 (a mainland mobile number, as an SMS
+    /// gateway quotes it), bare or after `86`/`0086`, masked like `phone`; other digit runs (order numbers,
+    /// times) stay.
+    public static func mobilesInText(_ text: String) -> String {
+        guard text.utf8.count >= 11 else { return text }
+        var out = ""
+        var digits = ""
+        func flush() {
+            // With the country code written as digits (86…, 0086…), the national number follows it.
+            let country = digits.hasPrefix("0086") ? 4 : digits.hasPrefix("86") ? 2 : 0
+            let national = String(digits.dropFirst(digits.count == 11 ? 0 : country))
+            if national.count == 11, national.hasPrefix("1") {
+                out += digits.dropLast(11) + mask(national)
+            } else {
+                out += digits
+            }
+            digits = ""
+        }
+        for character in text {
+            if character.isASCIIDigit {
+                digits.append(character)
+            } else {
+                flush()
+                out.append(character)
+            }
+        }
+        flush()
         return out
     }
 

@@ -16,7 +16,7 @@ import Testing
         let capture = Capture()
         let awkward = [
             "space": "a b", "quote": #"say "hi""#, "newline": "one\ntwo\r\n", "equals": "k=v", "slash": #"c:\dir"#,
-            "empty": "", "control": "bell\u{07}tab\t", "unicode": "张杨 预约",
+            "control": "bell\u{07}tab\t", "unicode": "张杨 预约",
         ]
         Logger(sink: capture.sink(.logfmt)).warning("send failed; will retry", awkward)
         let line = try #require(capture.lines.first)
@@ -65,6 +65,26 @@ import Testing
         #expect(second["attempt"] == "3" && second["job"] == nil)
     }
 
+    @Test func metadataWithAnEmptyValueIsLeftOutOfTheLine() {
+        let capture = Capture()
+        Logger(sink: capture.sink(.logfmt)).info("notification planned", ["reason": "", "rule": "r"])
+        Logger(sink: capture.sink(.json)).info("notification planned", ["reason": "", "rule": "r"])
+        #expect(capture.lines.count == 2)
+        #expect(capture.lines.allSatisfy { !$0.contains("reason") && $0.contains("rule") })
+        #expect(Logfmt.parse(capture.lines[0]).map(\.key) == ["ts", "level", "msg", "rule"])
+    }
+
+    @Test func configuredSecretsAreReplacedInMessagesAndValues() {
+        let capture = Capture()
+        let sink = LogSink(format: .logfmt, secrets: ["tok-123456", "abc", ""], write: { capture.append($0) })
+        Logger(sink: sink).error("bad tok-123456", ["url": "https://h/x?key=tok-123456", "short": "abc"])
+        let line = capture.lines.joined()
+        #expect(!line.contains("tok-123456"))
+        #expect(line.contains("msg=\"bad ***\"") && line.contains("key=***"))
+        // Too short to be a secret worth garbling a line for.
+        #expect(line.contains("short=abc"))
+    }
+
     @Test func phoneNumbersInMetadataAreMaskedInBothFormats() {
         let capture = Capture()
         let metadata = ["appointment_user_phone": "13812341234", "Mobile": "+8613812341234", "order": "13812341234"]
@@ -97,6 +117,18 @@ import Testing
         #expect(Redact.phone("13812341234") == "138****1234")
         #expect(Redact.phone("+8613812341234") == "+86138****1234")
         #expect(Redact.phone("008613812341234") == "0086138****1234")
+    }
+
+    @Test func aMobileQuotedInAReasonIsMaskedAndLongerNumbersStay() {
+        let reason = "isv.MOBILE_NUMBER_ILLEGAL: 13812341234 (+8613900001111), order Y634089652417560576 at 20241015"
+        let masked = Redact.mobilesInText(reason)
+        #expect(masked.contains("138****1234") && masked.contains("+86139****1111"))
+        #expect(masked.contains("Y634089652417560576") && masked.contains("20241015"))
+        let capture = Capture()
+        Logger(sink: capture.sink(.logfmt)).error("notification failed", ["reason": reason, "note": "13812341234"])
+        #expect(capture.lines.first?.contains("reason=\"isv.MOBILE_NUMBER_ILLEGAL: 138****1234") == true)
+        // Only free-text keys are searched; other values keep their digits.
+        #expect(capture.lines.first?.contains("note=13812341234") == true)
     }
 
     @Test func aNumberThePlatformMaskedIsLeftAsItIs() {

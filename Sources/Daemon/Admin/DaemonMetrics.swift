@@ -4,24 +4,39 @@ import Telemetry
 
 /// The daemon's metrics, named after Prometheus conventions; the registry renders them for `GET /metrics`.
 final class DaemonMetrics: Sendable {
+    /// Every result a push can have, each exported from the start so that `rate()` sees the first one.
+    static let eventResults = ["accepted", "duplicate", "malformed", "bad_signature", "store_failed"]
+    /// Where the metrics live; rendered by `GET /metrics`.
     let registry: MetricsRegistry
     private let sendBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
+    /// Metrics in `registry`, with the push counters at zero and the build's version published.
     init(registry: MetricsRegistry = MetricsRegistry()) {
         self.registry = registry
+        for result in Self.eventResults { _ = eventsCounter(result) }
+        registry.gauge(
+            "scrm_notify_build_info", help: "Always 1; the version is in the label.",
+            labels: ["version": CommandLineTool.version]
+        ).set(1)
+    }
+
+    private func eventsCounter(_ result: String) -> Counter {
+        registry.counter(
+            "scrm_notify_events_received_total", help: "Pushes received, by result.", labels: ["result": result])
     }
 
     /// Counts one push by result: accepted, duplicate, malformed, bad_signature, store_failed.
     func eventsReceived(result: String) {
-        registry.counter(
-            "scrm_notify_events_received_total", help: "Pushes received, by result.", labels: ["result": result]
-        ).increment(by: 1)
+        eventsCounter(result).increment(by: 1)
     }
 
-    /// Counts one settled send attempt and observes its latency.
+    /// Counts one notification result (sent, retry, failed, missed, cancelled, skipped) and, for a real send
+    /// attempt, observes its latency.
     func notification(channel: String, result: String, seconds: Double) {
         registry.counter(
-            "scrm_notify_notifications_total", help: "Notification send attempts, by channel and result.",
+            "scrm_notify_notifications_total",
+            help:
+                "Notifications settled or retried, by channel and result (sent, retry, failed, missed, cancelled, skipped).",
             labels: ["channel": channel, "result": result]
         ).increment(by: 1)
         if result == "sent" || result == "retry" || result == "failed" {

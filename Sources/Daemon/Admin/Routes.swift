@@ -17,7 +17,7 @@ extension App {
         default: break
         }
         guard path == "/-/reload" || path.hasPrefix("/api/") else { return .text(404, "not found\n") }
-        if let refusal = authorize(request) { return refusal }
+        if let refusal = App.adminRefusal(request, token: config.adminToken) { return refusal }
         switch (request.method, path) {
         case ("POST", "/-/reload"):
             let problems = reload(reason: "admin API")
@@ -58,14 +58,18 @@ extension App {
         }
     }
 
-    /// Nil when the admin call may go on; otherwise the refusal. Without a token, only loopback may call.
-    private func authorize(_ request: HTTPRequest) -> HTTPResponse? {
-        if let token = config.adminToken {
+    /// Nil when the admin call may go on; otherwise the refusal. With a token, the request must carry it as
+    /// `Authorization: Bearer …` (401 otherwise). Without one, only loopback may call (403 otherwise), and a
+    /// request a proxy forwarded (nginx on the same host connects from loopback) counts as not local.
+    static func adminRefusal(_ request: HTTPRequest, token: String?) -> HTTPResponse? {
+        if let token {
             let given = request.headers["authorization"] ?? ""
             let expected = "Bearer " + token
             if Bytes.constantTimeEqual(Array(given.utf8), Array(expected.utf8)) { return nil }
             return .json(401, ["error": "admin token required"])
         }
-        return request.isFromLoopback ? nil : .json(403, ["error": "admin API is open to loopback only"])
+        let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"].contains { request.headers[$0] != nil }
+        if request.isFromLoopback && !forwarded { return nil }
+        return .json(403, ["error": "admin API is open to loopback only; set admin.token to call it from elsewhere"])
     }
 }

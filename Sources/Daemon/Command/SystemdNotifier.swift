@@ -6,6 +6,7 @@ import Foundation
 
 /// Tells systemd about readiness through the `NOTIFY_SOCKET` datagram (`Type=notify`); a no-op without it.
 enum SystemdNotifier {
+    /// Sends `state` (`READY=1`, or several `KEY=value` lines) to the service manager, if there is one.
     static func notify(_ state: String) {
         guard var path = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"], !path.isEmpty else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -30,5 +31,12 @@ enum SystemdNotifier {
                 sendto(fd, message, message.count, 0, $0, length)
             }
         }
+    }
+
+    /// `CLOCK_MONOTONIC` in microseconds, which systemd wants beside `RELOADING=1`.
+    static func monotonicMicroseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
     }
 }

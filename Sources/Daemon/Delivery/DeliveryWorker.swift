@@ -34,7 +34,7 @@ final class DeliveryWorker: Sendable {
 
     /// Settles `job` and records the result; never throws.
     func deliver(_ job: Job) async {
-        let log = logger.with(["job": job.id, "rule": job.rule, "channel": job.channel])
+        let log = logger.with(["job": job.id, "rule": job.rule, "channel": job.channel, "event.id": job.eventID])
         let started = clock.now()
         let outcome = await attempt(job, log: log)
         let finished = clock.now()

@@ -96,6 +96,7 @@ final class PlanService: @unchecked Sendable {
         }
         for job in jobs {
             let state = job.state == .planned ? "planned" : job.state.rawValue
+            if job.state == .skipped { metrics.notification(channel: job.channel, result: "skipped", seconds: 0) }
             logger.info(
                 "notification \(state)",
                 [
