@@ -72,9 +72,6 @@ final class RulesWatcher: @unchecked Sendable {
         }
     }
 
-    /// Whether a watch on the folder itself is in place (false while the folder is missing).
-    var isWatchingFolder: Bool { queue.sync { folderWatch >= 0 } }
-
     /// Reads every queued inotify event; runs on `queue`.
     private func readEvents() {
         guard !stopped else { return }
