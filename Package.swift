@@ -31,6 +31,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "scrm-notify", dependencies: ["Daemon"]),
+        .executableTarget(name: "bench-rules", dependencies: ["Rules", "Events", "JSON"], path: "bench/rules"),
 
         // Fakes of outside servers (chat robot, SMS gateway, ...) on loopback sockets, for the tests.
         .target(name: "TestKit", dependencies: ["CMicroHTTPD", "JSON"]),

@@ -31,14 +31,20 @@ public final class App: @unchecked Sendable {
     private var worker: DeliveryWorker!
     private(set) var ingest: Ingest!
     private var watcher: RulesWatcher?
-    // `reloadLock` serializes reloads.
-    private let reloadLock = NSLock()
+    /// The environment `${VAR}` in the config file reads from when a reload reads the file again.
+    let environment: [String: String]
+    // `reloadLock` serializes reloads and guards `reloadState`.
+    let reloadLock = NSLock()
+    var reloadState = ReloadState()
 
     /// Opens the store and loads the rules; nothing listens yet.
+    /// - Parameter environment: what `${VAR}` reads when a reload reads the config file again.
     public init(
-        config: Config, clock: any Clock = SystemClock(), logSink: LogSink, console: ConsoleWriter? = nil
+        config: Config, clock: any Clock = SystemClock(), logSink: LogSink, console: ConsoleWriter? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(StartError) {
         self.config = config
+        self.environment = environment
         self.clock = clock
         self.console = console
         shopClock = ShopClock(timeZone: config.timeZone)
@@ -55,6 +61,7 @@ public final class App: @unchecked Sendable {
             throw StartError(description: "cannot open the store in \(config.dataDirectory): \(error)", diagnostics: [])
         }
         deliverer = Deliverer(client: HTTPClient())
+        reloadState.fingerprint = RulesWatcher.fingerprint(directory: config.rulesDirectory)
     }
 
     /// Compiles the rules and builds the channels of `config`; every problem is returned with its position.
@@ -126,7 +133,10 @@ public final class App: @unchecked Sendable {
             throw StartError(description: "\(error)", diagnostics: [])
         }
         watcher = RulesWatcher(directory: config.rulesDirectory) { [weak self] in
-            self?.reload(reason: "rules folder changed")
+            self?.reload(reason: "rules folder changed", onlyIfChanged: true)
+        }
+        if watcher == nil {
+            logger.warning("the rules folder is not watched; reload with SIGHUP", ["rules": config.rulesDirectory])
         }
         logger.info(
             "scrm-notify started",
@@ -147,37 +157,15 @@ public final class App: @unchecked Sendable {
 
     /// Stops taking pushes, lets sends in flight finish until `deadline`, and closes the store.
     public func stop(deadline: Date = Date() + 10) {
+        // The watcher first: a reload it started finishes before the store closes, and none starts after.
         watcher?.stop()
+        reloadLock.withLock { reloadState.stopped = true }
         server?.quiesce()
         planner?.drain()
         scheduler?.stop(deadline: deadline)
         server?.stop()
         store.close()
         logger.info("scrm-notify stopped")
-    }
-
-    /// Reloads config-independent rules from the rules folder; a set with any error is refused whole and the
-    /// running rules stay. Returns the problems found (empty on success).
-    @discardableResult
-    public func reload(reason: String) -> [Diagnostic] {
-        reloadLock.withLock {
-            let result = App.loadRuntime(config: config, shopClock: shopClock, console: console, now: clock.now())
-            switch result {
-            case .success(let loaded):
-                runtime.replace(with: loaded)
-                metrics.reloaded(success: true, rules: loaded.rules.rules.count, at: clock.now())
-                logger.info("rules reloaded", ["reason": reason, "rules": String(loaded.rules.rules.count)])
-                planner?.replanPending()
-                return []
-            case .failure(let errors):
-                let problems = errors.diagnostics
-                metrics.reloaded(success: false, rules: 0, at: clock.now())
-                for problem in problems {
-                    logger.error("reload refused, previous rules kept", ["reason": reason, "problem": "\(problem)"])
-                }
-                return problems
-            }
-        }
     }
 
     /// Asks the scheduler to look for due jobs now (after a test moved the clock).

@@ -34,12 +34,13 @@ final class TestDaemon: @unchecked Sendable {
             """
         let configPath = root.appendingPathComponent("scrm-notify.yaml").path
         try configText.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let config = try Config.load(path: configPath, environment: ["WEBHOOK_SECRET": "s3cr3t-value"]).get()
+        let environment = ["WEBHOOK_SECRET": "s3cr3t-value"]
+        let config = try Config.load(path: configPath, environment: environment).get()
         let lines = LogLines()
         logLines = lines
         self.clock = clock
         let sink = LogSink(format: .logfmt, level: .debug, write: { line in lines.append(line) })
-        app = try App(config: config, clock: clock ?? SystemClock(), logSink: sink)
+        app = try App(config: config, clock: clock ?? SystemClock(), logSink: sink, environment: environment)
         try app.start()
     }
 

@@ -83,7 +83,7 @@ final class PlanService: @unchecked Sendable {
         let refs = pending.map {
             PendingRef(jobID: $0.id, rule: $0.rule, entry: $0.entry, key: $0.key, dueAt: $0.dueAt)
         }
-        let diff = Replanner.diff(planned: plan.notifications, pending: refs)
+        let diff = Replanner.diff(plan: plan, pending: refs)
         let jobs = diff.insert.map { makeJob($0, event: event, runtime: runtime) }
         let commit = PlanCommit(
             eventID: eventID, newJobs: jobs, cancel: diff.cancel.map { ($0.jobID, $0.reason) }, reschedule: [], at: now)

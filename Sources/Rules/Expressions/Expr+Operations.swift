@@ -40,9 +40,26 @@ extension Expr {
 
     static func contains(_ haystack: Value, _ needle: Value) -> Bool {
         switch (haystack, needle) {
-        case (.string(let text), .string(let part)): text.contains(part)
+        case (.string(let text), .string(let part)): hasSubstring(text, part)
         case (.list(let items), _): needle != .null && items.contains { equal($0, needle) }
         default: false
+        }
+    }
+
+    /// Whether `part` occurs in `text`, comparing UTF-8 bytes as written (Foundation's `contains` goes through
+    /// NSString and is many times slower on Linux).
+    static func hasSubstring(_ text: String, _ part: String) -> Bool {
+        var text = text
+        var part = part
+        return text.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                guard let first = needle.first else { return true }
+                guard needle.count <= haystack.count else { return false }
+                for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+                    if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+                }
+                return false
+            }
         }
     }
 

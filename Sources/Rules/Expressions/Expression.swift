@@ -1,5 +1,7 @@
 /// A checked, compiled expression with its source, ready to evaluate many times.
-public struct Expression: Sendable {
+///
+/// A class, so that reaching a rule's expression on every evaluation copies one reference.
+public final class Expression: Sendable {
     /// The text as written in the rule.
     public let source: String
     /// The type the checker found.
@@ -7,6 +9,13 @@ public struct Expression: Sendable {
     let expr: Expr
     /// For a top-level `a && b && c`: each part's source and tree, to say which part was false.
     let conjuncts: [(source: String, expr: Expr, references: [Int])]
+
+    init(source: String, type: ValueType, expr: Expr, conjuncts: [(source: String, expr: Expr, references: [Int])]) {
+        self.source = source
+        self.type = type
+        self.expr = expr
+        self.conjuncts = conjuncts
+    }
 
     /// Parses and checks `source`, adding the references it reads to `slots`.
     static func compile(

@@ -2,7 +2,9 @@ import Foundation
 import JSON
 
 /// One rule as loaded: when it applies and what it sends.
-public struct Rule: Sendable {
+///
+/// A class, so that walking the rules for every event copies a reference, not a dozen fields.
+public final class Rule: Sendable {
     /// What to do with a time already past when the event arrives.
     public enum Late: String, Sendable {
         case skip
@@ -20,6 +22,20 @@ public struct Rule: Sendable {
     public let notify: [NotificationEntry]
     /// Where the rule was written, `file:line:column`.
     public let location: String
+
+    init(
+        name: String, on: String, when: Expression?, at: Expression?, late: Late, grace: Double,
+        notify: [NotificationEntry], location: String
+    ) {
+        self.name = name
+        self.on = on
+        self.when = when
+        self.at = at
+        self.late = late
+        self.grace = grace
+        self.notify = notify
+        self.location = location
+    }
 }
 
 /// One `notify:` entry: a channel and its fields, each string a template.

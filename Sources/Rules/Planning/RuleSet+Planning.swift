@@ -7,10 +7,12 @@ extension RuleSet {
     /// Runs `event` through every rule at `now`.
     public func plan(_ event: Event, now: Date) -> Plan {
         let context = context(event, now: now)
+        // Computed once: for a raw action it is built text.
+        let kind = event.kind
         var results: [RuleResult] = []
         var notifications: [PlannedNotification] = []
         for rule in rules {
-            if let why = mismatch(rule, event, context) {
+            if let why = mismatch(rule, kind, context) {
                 results.append(RuleResult(rule: rule.name, matched: false, why: why))
                 continue
             }
@@ -31,8 +33,9 @@ extension RuleSet {
     public func recheck(rule name: String, entry: Int, event: Event, now: Date) -> Recheck {
         guard let rule = rule(named: name), rule.notify.indices.contains(entry) else { return .ruleGone }
         let context = context(event, now: now)
-        if let why = mismatch(rule, event, context) {
-            return .drop(reason: rule.on == event.kind ? "when is now false: \(why)" : why)
+        let kind = event.kind
+        if let why = mismatch(rule, kind, context) {
+            return .drop(reason: rule.on == kind ? "when is now false: \(why)" : why)
         }
         return .send(render(rule.notify[entry], event, context))
     }
@@ -46,8 +49,8 @@ extension RuleSet {
     }
 
     /// Why `rule` does not match, or nil when it does.
-    private func mismatch(_ rule: Rule, _ event: Event, _ context: EvaluationContext) -> String? {
-        guard rule.on == event.kind else { return "on: \(rule.on) does not match \(event.kind)" }
+    private func mismatch(_ rule: Rule, _ kind: String, _ context: EvaluationContext) -> String? {
+        guard rule.on == kind else { return "on: \(rule.on) does not match \(kind)" }
         guard let when = rule.when, !when.evaluate(context).isTrue else { return nil }
         return when.explainFalse(context, table: slots)
     }
@@ -63,7 +66,8 @@ extension RuleSet {
         let due = Date(timeIntervalSince1970: time)
         guard time < context.now else { return (due, time, .send) }
         let past =
-            "at: \(at.source) = \(Value.time(time).display(zone)) was already past at \(Value.time(context.now).display(zone))"
+            "at: \(at.source) = \(Value.time(time).display(zone)) was already past at "
+            + Value.time(context.now).display(zone)
         switch rule.late {
         case .skip: return (due, time, .skip(past))
         case .send: return (now, time, .send)

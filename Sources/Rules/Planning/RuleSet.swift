@@ -70,8 +70,9 @@ public final class RuleSet: Sendable {
     /// The rule called `name`, if loaded.
     public func rule(named name: String) -> Rule? { byName[name].map { rules[$0] } }
 
-    /// The evaluation context of `event` at `now`: every reference resolved once.
-    func context(_ event: Event, now: Date) -> EvaluationContext {
+    /// The evaluation context of `event` at `now`: every reference the rules read is resolved once, so any
+    /// number of their expressions (`rule.when?.evaluate(context)`) can then be evaluated without re-reading it.
+    public func context(_ event: Event, now: Date) -> EvaluationContext {
         EvaluationContext(table: slots, now: now.timeIntervalSince1970, zone: zone) {
             EventValues.resolve($0, in: event, clock: clock)
         }
