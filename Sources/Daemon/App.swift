@@ -97,7 +97,7 @@ public final class App: @unchecked Sendable {
             retryPolicy: RetryPolicy(), logger: logger, metrics: metrics)
         self.worker = worker
         let scheduler = Scheduler(store: store, clock: clock, logger: logger) { job, done in
-            Task {
+            Task(executorPreference: DeliveryExecutor.shared) {
                 await worker.deliver(job)
                 done()
             }
@@ -110,7 +110,7 @@ public final class App: @unchecked Sendable {
             store: store, clock: clock, shopClock: shopClock, crypto: makeCrypto(),
             requireEncryption: config.callback.requireEncryption, logger: logger, metrics: metrics
         ) { [planner] event in planner?.submit(event) }
-        if let recovered = try? store.recoverInterrupted(), recovered > 0 {
+        if let recovered = try? store.recoverInterrupted(at: clock.now()), recovered > 0 {
             logger.warning("sends interrupted by a stop will be retried", ["jobs": String(recovered)])
         }
         planner.recoverUnplanned()

@@ -5,6 +5,7 @@ import Foundation
 import JSON
 import Rules
 import Storage
+import Synchronization
 import Telemetry
 
 /// Turns stored events into jobs: runs the rules (a pure plan), compares with the appointment's pending jobs,
@@ -39,8 +40,15 @@ final class PlanService: @unchecked Sendable {
         queue.async { self.plan(event, eventID: event.envelope.id) }
     }
 
-    /// Waits until every submitted event is planned (for tests and shutdown).
-    func drain() { queue.sync {} }
+    /// Waits until every submitted event is planned and a re-plan in progress has finished (tests, shutdown).
+    func drain() {
+        repeat { queue.sync {} } while replanning.withLock { $0 }
+    }
+
+    // `replanning` says whether a re-plan still has pages to go; its own lock guards it.
+    private let replanning = Mutex(false)
+    // Owned by `queue`: a reload during a re-plan restarts it from the first page with the newest rules.
+    private var replanGeneration = 0
 
     /// Plans events whose plan a crash kept from being committed; runs at start-up.
     func recoverUnplanned() {
@@ -59,70 +67,125 @@ final class PlanService: @unchecked Sendable {
     }
 
     /// Re-plans every appointment with pending jobs against the current rules (after a reload).
+    ///
+    /// Walks the appointments a page at a time, each page one queue item and one transaction, so events that
+    /// arrive meanwhile are planned between pages and a million pending jobs are never all in memory.
     func replanPending() {
         queue.async {
-            guard let pending = try? self.store.allPendingJobs() else { return }
-            var orders = Set<String>()
-            for job in pending { if let order = job.orderKey { orders.insert(order) } }
-            for order in orders {
-                guard let stored = try? self.store.latestEvent(orderKey: order),
-                    let event = try? Event.decode(stored.raw, clock: self.shopClock)
-                else { continue }
-                self.plan(event, eventID: nil)
-            }
+            self.replanGeneration += 1
+            self.replanning.withLock { $0 = true }
+            self.replanPage(after: nil, generation: self.replanGeneration)
         }
+    }
+
+    private func replanPage(after: String?, generation: Int) {
+        // A newer reload started its own walk.
+        guard generation == replanGeneration else { return }
+        let orders: [String]
+        do {
+            orders = try store.pendingOrderKeys(after: after, limit: 200)
+        } catch {
+            logger.error("re-plan stopped: pending jobs not readable", ["error": "\(error)"])
+            orders = []
+        }
+        guard let last = orders.last else {
+            replanning.withLock { $0 = false }
+            return
+        }
+        let runtime = runtime.current
+        let now = clock.now()
+        var outcomes: [Outcome] = []
+        for order in orders {
+            guard let stored = try? store.latestEvent(orderKey: order),
+                let event = try? Event.decode(stored.raw, clock: shopClock)
+            else { continue }
+            outcomes.append(outcome(of: event, eventID: nil, runtime: runtime, now: now))
+        }
+        if commit(outcomes) { committed() }
+        queue.async { self.replanPage(after: last, generation: generation) }
     }
 
     /// Plans one event on the planner's queue; `eventID` marks the inbox row planned when given.
     private func plan(_ event: Event, eventID: String?) {
-        let runtime = runtime.current
-        let now = clock.now()
+        let result = outcome(of: event, eventID: eventID, runtime: runtime.current, now: clock.now())
+        if commit([result]) { committed() }
+    }
+
+    /// A plan ready to commit, with what to log once it is stored.
+    private struct Outcome {
+        let event: Event
+        let commit: PlanCommit
+        let cancellations: [ReplanDiff.Cancellation]
+    }
+
+    /// Plans `event` and diffs the plan against the appointment's pending jobs of the rules it concerns.
+    private func outcome(of event: Event, eventID: String?, runtime: Runtime, now: Date) -> Outcome {
         let plan = runtime.rules.plan(event, now: now)
         var pending: [Job] = []
         if let order = event.orderNum { pending = (try? store.pendingJobs(orderKey: order)) ?? [] }
+        // An event of another kind says nothing about rules listening for this one: their jobs stay.
+        pending.removeAll { job in runtime.rules.rule(named: job.rule).map { $0.on != event.kind } ?? false }
         let refs = pending.map {
             PendingRef(jobID: $0.id, rule: $0.rule, entry: $0.entry, key: $0.key, dueAt: $0.dueAt)
         }
-        let diff = Replanner.diff(planned: plan.notifications, pending: refs)
-        let jobs = diff.insert.map { makeJob($0, event: event, runtime: runtime) }
+        let diff = Replanner.diff(plan: plan, pending: refs)
+        let jobs = diff.insert.map { makeJob($0, event: event, runtime: runtime, now: now) }
         let commit = PlanCommit(
             eventID: eventID, newJobs: jobs, cancel: diff.cancel.map { ($0.jobID, $0.reason) }, reschedule: [], at: now)
+        return Outcome(event: event, commit: commit, cancellations: diff.cancel)
+    }
+
+    /// Stores `outcomes` in one transaction and logs them; returns whether they were stored.
+    private func commit(_ outcomes: [Outcome]) -> Bool {
+        guard !outcomes.isEmpty else { return false }
         do {
-            try store.commitPlan(commit)
+            try store.commitPlans(outcomes.map(\.commit))
         } catch {
-            // The inbox row stays unplanned, so the next start plans it again.
-            logger.error("plan not stored", ["event.id": event.envelope.id, "error": "\(error)"])
-            return
+            // The inbox rows stay unplanned, so the next start plans them again.
+            for outcome in outcomes {
+                logger.error("plan not stored", ["event.id": outcome.event.envelope.id, "error": "\(error)"])
+            }
+            return false
         }
-        for job in jobs {
+        for outcome in outcomes { log(outcome) }
+        return true
+    }
+
+    private func log(_ outcome: Outcome) {
+        let eventID = outcome.event.envelope.id
+        for job in outcome.commit.newJobs {
             let state = job.state == .planned ? "planned" : job.state.rawValue
             logger.info(
                 "notification \(state)",
                 [
-                    "event.id": event.envelope.id, "rule": job.rule, "channel": job.channel, "job": job.id,
-                    "due": shopClock.format(job.dueAt, pattern: "yyyy-MM-dd HH:mm:ss"), "reason": job.reason ?? "",
+                    "event.id": eventID, "rule": job.rule, "channel": job.channel, "job": job.id,
+                    "due": stamp(job.dueAt), "reason": job.reason ?? "",
                 ])
         }
-        for cancellation in diff.cancel {
+        for cancellation in outcome.cancellations {
             logger.info(
                 "notification cancelled",
-                ["event.id": event.envelope.id, "job": cancellation.jobID, "reason": cancellation.reason])
+                ["event.id": eventID, "job": cancellation.jobID, "reason": cancellation.reason])
         }
-        committed()
     }
 
-    private func makeJob(_ planned: PlannedNotification, event: Event, runtime: Runtime) -> NewJob {
+    private func makeJob(_ planned: PlannedNotification, event: Event, runtime: Runtime, now: Date) -> NewJob {
         var due = planned.dueAt
         var state = JobState.planned
         var reason: String?
         if case .skip(let why) = planned.decision {
             state = .skipped
             reason = why
-        } else if let quiet = runtime.channels[planned.channel]?.options.quietHours {
-            let moved = quiet.adjust(due, timeZone: shopClock.timeZone)
-            if moved != due {
-                reason = "moved out of quiet hours"
-                due = moved
+        } else {
+            reason = lateSendReason(planned, runtime: runtime, now: now)
+            if let quiet = runtime.channels[planned.channel]?.options.quietHours {
+                let moved = quiet.adjust(due, timeZone: shopClock.timeZone)
+                if moved != due {
+                    let note =
+                        "due \(stamp(due)) inside the quiet hours of channel \(planned.channel), moved to \(stamp(moved))"
+                    reason = reason.map { "\($0); \(note)" } ?? note
+                    due = moved
+                }
             }
         }
         let record: JSONValue = ["payload": planned.payload, "grace": .double(planned.grace)]
@@ -131,4 +194,19 @@ final class PlanService: @unchecked Sendable {
             orderKey: event.orderNum, eventID: event.envelope.id, dueAt: due, state: state, reason: reason,
             payload: record.serializedBytes())
     }
+
+    /// Why a notification goes out now although its rule's time has passed (`late: send`), or nil.
+    ///
+    /// The plan keeps the rule's time in the job key and puts the due time at `now`; telling the two apart here
+    /// saves changing the planner's types.
+    private func lateSendReason(_ planned: PlannedNotification, runtime: Runtime, now: Date) -> String? {
+        guard let rule = runtime.rules.rule(named: planned.rule), let at = rule.at, rule.late == .send,
+            let last = planned.key.split(separator: "|").last, let ms = Int64(last)
+        else { return nil }
+        let wanted = Date(timeIntervalSince1970: Double(ms) / 1000)
+        guard wanted < now else { return nil }
+        return "at: \(at.source) = \(stamp(wanted)) was already past at \(stamp(now)); sent now (late: send)"
+    }
+
+    private func stamp(_ date: Date) -> String { shopClock.format(date, pattern: "yyyy-MM-dd HH:mm:ss") }
 }
