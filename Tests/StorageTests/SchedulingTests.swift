@@ -50,7 +50,10 @@ import Testing
 
     @Test func pendingAppointmentsArePagedInKeyOrder() throws {
         let store = try Store(directory: folder.path)
-        let jobs = ["C", "A", "B", "D"].map { (order: String) in newJob("j" + order, order: order) } + [newJob("j2A", order: "A")]
+        let jobs =
+            ["C", "A", "B", "D"].map { (order: String) in newJob("j" + order, order: order) } + [
+                newJob("j2A", order: "A")
+            ]
         try store.commitPlan(PlanCommit(eventID: nil, newJobs: jobs, at: time(1)))
         _ = try store.cancel(orderKey: "D", reason: "operator", at: time(2))
         #expect(try store.pendingOrderKeys(after: nil, limit: 2) == ["A", "B"])
