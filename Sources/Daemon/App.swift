@@ -115,10 +115,10 @@ public final class App: @unchecked Sendable {
             store: store, clock: clock, shopClock: shopClock, runtime: runtime, logger: logger, metrics: metrics
         ) { scheduler.poke() }
         ingest = Ingest(
-            store: store, clock: clock, shopClock: shopClock, crypto: makeCrypto(),
+            store: store, clock: clock, crypto: makeCrypto(),
             requireEncryption: config.callback.requireEncryption, logger: logger, metrics: metrics
-        ) { [planner] event in planner?.submit(event) }
-        if let recovered = try? store.recoverInterrupted(), recovered > 0 {
+        ) { [planner] in planner?.wake() }
+        if let recovered = try? store.recoverInterrupted(at: clock.now()), recovered > 0 {
             logger.warning("sends interrupted by a stop will be retried", ["jobs": String(recovered)])
         }
         planner.recoverUnplanned()

@@ -58,6 +58,22 @@ public struct Envelope: Sendable, Equatable {
         Envelope(id: id, event: event, action: action, body: body)
     }
 
+    /// The `order_num` of the body's `order` object: present exactly when this is an appointment event.
+    public var appointmentOrderNum: String? {
+        guard let text = body["order"]?["order_num"]?.idText, !text.isEmpty else { return nil }
+        return text
+    }
+
+    /// The event's kind as rules name it, read without decoding the appointment (the ingest path needs only
+    /// this): `appointment.created` when the body holds an order with an `order_num`, else `action:<ACTION>`.
+    public var kind: String { appointmentOrderNum != nil ? Event.appointmentCreated : "action:\(action)" }
+
+    /// The appointment this event concerns: `body.order_num`, else the order's own `order_num`.
+    public var orderNum: String? {
+        if let text = body["order_num"]?.idText, !text.isEmpty { return text }
+        return appointmentOrderNum
+    }
+
     /// The bare envelope as JSON, the form that is stored.
     public var json: JSONValue {
         ["id": .string(id), "event": .string(event), "action": .string(action), "body": body]

@@ -17,9 +17,7 @@ public struct Event: Sendable {
     public let orderNum: String?
 
     /// `appointment.created` for an appointment event, else `action:<ACTION>`.
-    public var kind: String {
-        appointment != nil ? Self.appointmentCreated : "action:\(envelope.action)"
-    }
+    public var kind: String { envelope.kind }
 
     /// Decodes the body of a plaintext envelope. Unknown event kinds are not errors.
     /// - Throws: `EventError.stillEncrypted` when the body is the encrypted form.
@@ -32,7 +30,7 @@ public struct Event: Sendable {
             appointment: appointment,
             userID: nonEmpty(body["user_id"]),
             account: nonEmpty(body["account"]),
-            orderNum: nonEmpty(body["order_num"]) ?? appointment?.orderNum
+            orderNum: envelope.orderNum
         )
     }
 

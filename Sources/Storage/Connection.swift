@@ -19,8 +19,8 @@ extension SQLValue {
 
 /// Times are stored as integer milliseconds since 1970 (UTC).
 enum Milliseconds {
-    /// `date` rounded to the nearest millisecond.
-    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    /// `date` rounded down to the millisecond, so a stored due time is never later than the time it came from.
+    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
 
     /// The date of `ms` milliseconds since 1970.
     static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }

@@ -51,7 +51,12 @@ enum Schema {
             duration_ms INTEGER NOT NULL,
             PRIMARY KEY (job_id, number)
         ) WITHOUT ROWID;
+        """,
+        // A job cancelled by a re-plan may be wanted again (the booking moved back, or was restored); one
+        // cancelled by an operator or at send time stays cancelled.
         """
+        ALTER TABLE jobs ADD COLUMN revivable INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// Brings the database on `connection` up to the latest version, one transaction per migration.

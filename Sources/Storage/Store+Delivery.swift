@@ -74,10 +74,10 @@ extension Store {
         }
     }
 
-    /// Puts jobs left in `sending` by a crash back to `planned`, recording an "interrupted" attempt for each.
-    /// Run at start, before any worker claims: delivery is at least once. Returns how many it put back.
-    public func recoverInterrupted() throws(StoreError) -> Int {
-        let now = Milliseconds.from(Date())
+    /// Puts jobs left in `sending` by a crash back to `planned`, recording an "interrupted" attempt at `at` for
+    /// each. Run at start, before any worker claims: delivery is at least once. Returns how many it put back.
+    public func recoverInterrupted(at: Date = Date()) throws(StoreError) -> Int {
+        let now = Milliseconds.from(at)
         return try write("recover interrupted jobs") { connection throws(StoreError) in
             let interrupted = try connection.query(
                 "SELECT id, attempts, claimed_at FROM jobs WHERE state = 'sending'",
@@ -96,6 +96,22 @@ extension Store {
             return try connection.run(
                 "UPDATE jobs SET state = 'planned', claimed_at = NULL, updated_at = ? WHERE state = 'sending'",
                 [.int(now)], operation: "recover interrupted jobs")
+        }
+    }
+
+    /// Puts claimed job `jobID` back to `planned`, to run at `until`, without counting the claim as an attempt:
+    /// the worker chose not to send yet (say, quiet hours began). Like a retry, `until` governs from now on.
+    /// Returns whether the job was in `sending`.
+    @discardableResult
+    public func postpone(jobID: String, until: Date, reason: String, at: Date) throws(StoreError) -> Bool {
+        try write("postpone job \(jobID)") { connection throws(StoreError) in
+            try connection.run(
+                """
+                UPDATE jobs SET state = 'planned', run_at = ?1, next_attempt_at = ?1, reason = ?2,
+                    attempts = max(attempts - 1, 0), claimed_at = NULL, updated_at = ?3
+                WHERE id = ?4 AND state = 'sending'
+                """,
+                [.time(until), .text(reason), .time(at), .text(jobID)], operation: "postpone job \(jobID)") == 1
         }
     }
 

@@ -10,54 +10,74 @@ extension Store {
     /// The earliest run time of a planned job, found in the partial index (see `claimDueSQL`).
     static let nextDueSQL = "SELECT min(run_at) FROM jobs INDEXED BY jobs_due WHERE state = 'planned'"
 
-    /// Commits a plan in one transaction: creates its new jobs (skipping any whose key exists, whatever that
-    /// job's state), cancels and reschedules the listed jobs that are still planned, and marks the event planned.
+    /// Commits a plan in one transaction: creates its new jobs, cancels and reschedules the listed jobs that are
+    /// still planned, and marks the event planned.
     ///
+    /// A new job whose key exists already is not created again, whatever that job's state, with one exception:
+    /// a job cancelled by an earlier plan (not by an operator or at send time) is planned again under its old id,
+    /// with the new job's due time, state, reason and payload. A key that was sent is never planned again.
     /// - Throws: `StoreError` when a new job's state is not planned, skipped or missed, or SQLite fails; then
     ///   nothing of the plan is stored.
     public func commitPlan(_ plan: PlanCommit) throws(StoreError) {
-        for job in plan.newJobs where ![.planned, .skipped, .missed].contains(job.state) {
-            throw StoreError(
-                operation: "commit plan", code: 0,
-                message: "new job \(job.id) has state \(job.state.rawValue); only planned, skipped or missed can be new"
-            )
+        try commitPlans([plan])
+    }
+
+    /// Commits several plans in one transaction (one disk sync), in order; see `commitPlan`.
+    public func commitPlans(_ plans: [PlanCommit]) throws(StoreError) {
+        for plan in plans {
+            for job in plan.newJobs where ![.planned, .skipped, .missed].contains(job.state) {
+                throw StoreError(
+                    operation: "commit plan", code: 0,
+                    message:
+                        "new job \(job.id) has state \(job.state.rawValue); only planned, skipped or missed can be new"
+                )
+            }
         }
-        let at = SQLValue.time(plan.at)
+        guard !plans.isEmpty else { return }
         try write("commit plan") { connection throws(StoreError) in
-            for job in plan.newJobs {
-                try connection.run(
-                    """
-                    INSERT INTO jobs (id, key, rule, entry, channel, order_key, event_id, due_at, run_at, state,
-                        attempts, reason, payload, created_at, updated_at)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 0, ?10, ?11, ?12, ?12)
-                    ON CONFLICT (key) DO NOTHING
-                    """,
-                    [
-                        .text(job.id), .text(job.key), .text(job.rule), .int(Int64(job.entry)), .text(job.channel),
-                        .text(job.orderKey), .text(job.eventID), .time(job.dueAt), .text(job.state.rawValue),
-                        .text(job.reason), .blob(job.payload), at,
-                    ], operation: "commit plan")
-            }
-            for (jobID, reason) in plan.cancel {
-                try connection.run(
-                    """
-                    UPDATE jobs SET state = 'cancelled', reason = ?, updated_at = ? WHERE id = ? AND state = 'planned'
-                    """,
-                    [.text(reason), at, .text(jobID)], operation: "commit plan")
-            }
-            for (jobID, dueAt) in plan.reschedule {
-                // A pending retry keeps its later time: the gateway asked to wait.
-                try connection.run(
-                    """
-                    UPDATE jobs SET due_at = ?1, run_at = max(?1, coalesce(next_attempt_at, ?1)), updated_at = ?2
-                    WHERE id = ?3 AND state = 'planned'
-                    """,
-                    [.time(dueAt), at, .text(jobID)], operation: "commit plan")
-            }
-            if let eventID = plan.eventID {
-                try connection.run(
-                    "UPDATE inbox SET planned = 1 WHERE id = ?", [.text(eventID)], operation: "commit plan")
-            }
+            for plan in plans { try Self.apply(plan, on: connection) }
+        }
+    }
+
+    private static func apply(_ plan: PlanCommit, on connection: Connection) throws(StoreError) {
+        let at = SQLValue.time(plan.at)
+        for job in plan.newJobs {
+            try connection.run(
+                """
+                INSERT INTO jobs (id, key, rule, entry, channel, order_key, event_id, due_at, run_at, state,
+                    attempts, reason, payload, created_at, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 0, ?10, ?11, ?12, ?12)
+                ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, event_id = excluded.event_id,
+                    due_at = excluded.due_at, run_at = excluded.run_at, state = excluded.state,
+                    next_attempt_at = NULL, reason = excluded.reason, payload = excluded.payload,
+                    updated_at = excluded.updated_at, revivable = 0
+                WHERE jobs.state = 'cancelled' AND jobs.revivable = 1
+                """,
+                [
+                    .text(job.id), .text(job.key), .text(job.rule), .int(Int64(job.entry)), .text(job.channel),
+                    .text(job.orderKey), .text(job.eventID), .time(job.dueAt), .text(job.state.rawValue),
+                    .text(job.reason), .blob(job.payload), at,
+                ], operation: "commit plan")
+        }
+        for (jobID, reason) in plan.cancel {
+            try connection.run(
+                """
+                UPDATE jobs SET state = 'cancelled', reason = ?, updated_at = ?, revivable = 1
+                WHERE id = ? AND state = 'planned'
+                """,
+                [.text(reason), at, .text(jobID)], operation: "commit plan")
+        }
+        for (jobID, dueAt) in plan.reschedule {
+            // A pending retry keeps its later time: the gateway asked to wait.
+            try connection.run(
+                """
+                UPDATE jobs SET due_at = ?1, run_at = max(?1, coalesce(next_attempt_at, ?1)), updated_at = ?2
+                WHERE id = ?3 AND state = 'planned'
+                """,
+                [.time(dueAt), at, .text(jobID)], operation: "commit plan")
+        }
+        if let eventID = plan.eventID {
+            try connection.run("UPDATE inbox SET planned = 1 WHERE id = ?", [.text(eventID)], operation: "commit plan")
         }
     }
 
@@ -70,12 +90,27 @@ extension Store {
         }
     }
 
-    /// Every planned job, by run time, for re-planning after a rule reload.
+    /// Every planned job, by run time. Loads them all: for tests and small stores; re-planning pages through
+    /// `pendingOrderKeys(after:limit:)` instead.
     public func allPendingJobs() throws(StoreError) -> [Job] {
         try read { connection throws(StoreError) in
             try connection.query(
                 "SELECT \(Self.jobColumns) FROM jobs INDEXED BY jobs_due WHERE state = 'planned' ORDER BY run_at",
                 operation: "read pending jobs", row: Self.job(from:))
+        }
+    }
+
+    /// Up to `limit` appointments that have planned jobs, in key order, starting after `after` (nil: from the
+    /// first), so that a re-plan of a large store walks it in pages without holding every job in memory.
+    public func pendingOrderKeys(after: String?, limit: Int) throws(StoreError) -> [String] {
+        try read { connection throws(StoreError) in
+            try connection.query(
+                """
+                SELECT DISTINCT order_key FROM jobs INDEXED BY jobs_by_order
+                WHERE order_key > ? AND state = 'planned' ORDER BY order_key LIMIT ?
+                """,
+                [.text(after ?? ""), .int(Int64(limit))], operation: "read pending appointments"
+            ) { $0.text(0) }
         }
     }
 

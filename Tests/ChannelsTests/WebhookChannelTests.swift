@@ -61,15 +61,16 @@ import Testing
     }
 
     @Test func aHangingEndpointTimesOutAsRetry() async throws {
-        let server = try FakeHTTPServer(response: ScriptedResponse(status: 200, delay: .seconds(3)))
+        let server = try FakeHTTPServer(response: ScriptedResponse(status: 200, delay: .seconds(30)))
         defer { server.stop() }
         let hook = try channel(["type": "webhook", "url": server.url, "timeout": "300ms"])
         let started = ContinuousClock.now
 
         let outcome = await send(hook, ["body": "x"])
 
+        // The client gave up on its own, long before the server would have answered.
         #expect(outcome == .retry(reason: "timed out", after: nil))
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(15))
     }
 
     @Test func aRefusedConnectionIsRetried() async throws {

@@ -28,7 +28,8 @@ extension App {
             if request.query["state"] != nil && state == nil { return .json(400, ["error": "unknown state"]) }
             do {
                 let jobs = try store.jobs(orderKey: request.query["order"], state: state, limit: 1000)
-                return .json(200, ["jobs": .array(jobs.map { JobView.json($0, shopClock: shopClock) })])
+                return .json(
+                    200, ["jobs": .array(jobs.map { JobView.json($0, shopClock: shopClock, now: clock.now()) })])
             } catch {
                 return .json(503, ["error": .string("\(error)")])
             }

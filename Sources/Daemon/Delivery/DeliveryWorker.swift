@@ -36,7 +36,15 @@ final class DeliveryWorker: Sendable {
     func deliver(_ job: Job) async {
         let log = logger.with(["job": job.id, "rule": job.rule, "channel": job.channel, "event.id": job.eventID])
         let started = clock.now()
-        let outcome = await attempt(job, log: log)
+        let outcome: JobOutcome
+        if let missed = missedReason(job, now: started) {
+            outcome = .missed(reason: missed)
+        } else if let until = quietUntil(job, now: started) {
+            postpone(job, until: until, log: log)
+            return
+        } else {
+            outcome = await attempt(job, log: log)
+        }
         let finished = clock.now()
         do {
             try store.finish(jobID: job.id, outcome: outcome, at: finished)
@@ -46,23 +54,49 @@ final class DeliveryWorker: Sendable {
         report(outcome, job: job, log: log, seconds: finished.timeIntervalSince(started))
     }
 
+    /// Why `job` is too late to send at `now`, or nil when it may go out.
+    ///
+    /// Grace bounds how late the first send may go out, measured from the due time, while the due time governs
+    /// (no retry or postponement set a later run time). An attempt cut short by a stop never ended, so a job
+    /// recovered from `sending` still counts as a first send here.
+    private func missedReason(_ job: Job, now: Date) -> String? {
+        guard job.nextAttemptAt == nil else { return nil }
+        let grace = Self.grace(of: job)
+        let late = now.timeIntervalSince(job.dueAt)
+        guard late > grace else { return nil }
+        return "due \(stamp(job.dueAt)), \(Self.span(late)) late when the daemon could send it, "
+            + "more than the rule's grace of \(Self.span(grace))"
+    }
+
+    /// The end of the channel's quiet hours when `now` lies inside them, else nil. Plans move due times out of
+    /// the window already; this catches a job that became runnable inside it later (a retry, a restart after
+    /// down-time, quiet hours added by a reload).
+    private func quietUntil(_ job: Job, now: Date) -> Date? {
+        guard let quiet = runtime.current.channels[job.channel]?.options.quietHours else { return nil }
+        let end = quiet.adjust(now, timeZone: shopClock.timeZone)
+        return end > now ? end : nil
+    }
+
+    private func postpone(_ job: Job, until: Date, log: Logger) {
+        let reason = "quiet hours of channel \(job.channel): moved to \(stamp(until))"
+        do {
+            try store.postpone(jobID: job.id, until: until, reason: reason, at: clock.now())
+            log.info("notification postponed", ["reason": reason])
+        } catch {
+            log.error("postponement not stored", ["error": "\(error)"])
+        }
+    }
+
     private func attempt(_ job: Job, log: Logger) async -> JobOutcome {
         let now = clock.now()
         let runtime = runtime.current
-        let record = (try? JSONValue.parse(job.payload)) ?? .null
-        let grace = record["grace"]?.doubleValue ?? 3600
-        if job.attempts <= 1, now.timeIntervalSince(job.dueAt) > grace {
-            return .missed(
-                reason: "due \(shopClock.format(job.dueAt, pattern: "yyyy-MM-dd HH:mm:ss")), "
-                    + "more than \(Int(grace))s late (grace) when the daemon could send it")
-        }
         guard let stored = latestEvent(for: job), let event = try? Event.decode(stored.raw, clock: shopClock) else {
             return .failed(reason: "the event of this job is no longer readable")
         }
         let payload: JSONValue
         switch runtime.rules.recheck(rule: job.rule, entry: job.entry, event: event, now: now) {
         case .send(let rendered): payload = rendered
-        case .drop(let reason): return .cancelled(reason: reason)
+        case .drop(let reason): return .cancelled(reason: "re-checked at send time on event \(stored.id): \(reason)")
         case .ruleGone: return .cancelled(reason: "rule \(job.rule) no longer exists")
         }
         guard let channel = runtime.channels[job.channel] else {
@@ -76,7 +110,8 @@ final class DeliveryWorker: Sendable {
             return .failed(reason: reason)
         case .retry(let reason, let hint):
             let delay = retryPolicy.delay(afterAttempt: job.attempts, hint: hint)
-            let next = clock.now() + Double(delay.components.seconds)
+            var next = clock.now() + Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            if let quiet = channel.options.quietHours { next = quiet.adjust(next, timeZone: shopClock.timeZone) }
             let maxAge = Double(channel.options.maxAge.components.seconds)
             if next.timeIntervalSince(job.dueAt) > maxAge {
                 return .failed(reason: "gave up after \(job.attempts) attempts (max_age): \(reason)")
@@ -84,6 +119,22 @@ final class DeliveryWorker: Sendable {
             return .retry(reason: reason, at: next)
         }
     }
+
+    /// The rule's grace in seconds, kept with the job when it was planned (1 hour when absent).
+    static func grace(of job: Job) -> Double {
+        let record = (try? JSONValue.parse(job.payload)) ?? .null
+        return record["grace"]?.doubleValue ?? 3600
+    }
+
+    /// A duration for people, its non-zero parts: "59m 30s", "2h", "1h 1s", "3d 4h".
+    static func span(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        let parts = [(total / 86400, "d"), (total % 86400 / 3600, "h"), (total % 3600 / 60, "m"), (total % 60, "s")]
+        let shown = parts.filter { $0.0 > 0 }.map { "\($0.0)\($0.1)" }
+        return shown.isEmpty ? "0s" : shown.joined(separator: " ")
+    }
+
+    private func stamp(_ date: Date) -> String { shopClock.format(date, pattern: "yyyy-MM-dd HH:mm:ss") }
 
     private func latestEvent(for job: Job) -> InboxEvent? {
         if let order = job.orderKey, let latest = try? store.latestEvent(orderKey: order) { return latest }
@@ -101,7 +152,7 @@ final class DeliveryWorker: Sendable {
                 "notification send failed, will retry",
                 [
                     "attempt": String(job.attempts), "reason": reason,
-                    "next": shopClock.format(at, pattern: "yyyy-MM-dd HH:mm:ss"),
+                    "next": stamp(at),
                 ])
         case .failed(let reason):
             metrics.notification(channel: job.channel, result: "failed", seconds: seconds)

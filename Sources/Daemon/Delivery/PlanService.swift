@@ -5,6 +5,7 @@ import Foundation
 import JSON
 import Rules
 import Storage
+import Synchronization
 import Telemetry
 
 /// Turns stored events into jobs: runs the rules (a pure plan), compares with the appointment's pending jobs,
@@ -34,96 +35,196 @@ final class PlanService: @unchecked Sendable {
         self.committed = committed
     }
 
-    /// Plans a newly stored event, in arrival order.
-    func submit(_ event: Event) {
-        queue.async { self.plan(event, eventID: event.envelope.id) }
+    /// Most events planned and committed in one transaction.
+    static let batchSize = 256
+
+    // `wakeScheduled` says whether a pass over the inbox is already queued; its own lock guards it.
+    private let wakeScheduled = Mutex(false)
+
+    /// Plans every stored event that has no plan yet, soon and off the caller's thread; many calls in a row
+    /// cost one pass. The inbox is the queue: nothing waits in memory, and a crash loses nothing.
+    func wake() {
+        let first = wakeScheduled.withLock { scheduled in
+            defer { scheduled = true }
+            return !scheduled
+        }
+        guard first else { return }
+        queue.async {
+            self.wakeScheduled.withLock { $0 = false }
+            self.planStored()
+        }
     }
 
-    /// Waits until every submitted event is planned (for tests and shutdown).
-    func drain() { queue.sync {} }
+    /// Waits until every stored event is planned and a re-plan in progress has finished (tests, shutdown).
+    func drain() {
+        queue.sync { planStored() }
+        while replanning.withLock({ $0 }) { queue.sync {} }
+    }
 
-    /// Plans events whose plan a crash kept from being committed; runs at start-up.
-    func recoverUnplanned() {
-        queue.sync {
-            while let batch = try? store.unplannedEvents(limit: 500), !batch.isEmpty {
-                for stored in batch {
-                    guard let event = try? Event.decode(stored.raw, clock: shopClock) else {
-                        try? store.commitPlan(
-                            PlanCommit(eventID: stored.id, newJobs: [], cancel: [], reschedule: [], at: clock.now()))
-                        continue
-                    }
-                    plan(event, eventID: stored.id)
-                }
+    /// Plans events stored before a crash or a stop whose plan was never committed; runs at start-up.
+    func recoverUnplanned() { queue.sync { planStored() } }
+
+    // `replanning` says whether a re-plan still has pages to go; its own lock guards it.
+    private let replanning = Mutex(false)
+    // Owned by `queue`: a reload during a re-plan restarts it from the first page with the newest rules.
+    private var replanGeneration = 0
+
+    /// Plans unplanned inbox events in arrival order, a batch per transaction. Runs on `queue`.
+    private func planStored() {
+        while true {
+            let batch: [InboxEvent]
+            do {
+                batch = try store.unplannedEvents(limit: Self.batchSize)
+            } catch {
+                logger.error("planning paused: the inbox is not readable", ["error": "\(error)"])
+                retryLater()
+                return
             }
+            guard !batch.isEmpty else { return }
+            let runtime = runtime.current
+            let now = clock.now()
+            var outcomes: [Outcome] = []
+            var orders = Set<String>()
+            for stored in batch {
+                // A second event of the same appointment is planned against the first one's committed jobs.
+                if let order = stored.orderKey, !orders.insert(order).inserted { break }
+                guard let event = try? Event.decode(stored.raw, clock: shopClock) else {
+                    logger.error("stored event cannot be decoded; not planned", ["event.id": stored.id])
+                    let empty = PlanCommit(eventID: stored.id, newJobs: [], cancel: [], reschedule: [], at: now)
+                    outcomes.append(Outcome(eventID: stored.id, commit: empty, cancellations: []))
+                    continue
+                }
+                outcomes.append(outcome(of: event, eventID: stored.id, runtime: runtime, now: now))
+            }
+            guard commit(outcomes) else {
+                retryLater()
+                return
+            }
+            committed()
         }
+    }
+
+    /// Tries planning again in a second, when the store refused a read or a commit.
+    private func retryLater() {
+        queue.asyncAfter(deadline: .now() + 1) { self.wake() }
     }
 
     /// Re-plans every appointment with pending jobs against the current rules (after a reload).
+    ///
+    /// Walks the appointments a page at a time, each page one queue item and one transaction, so events that
+    /// arrive meanwhile are planned between pages and a million pending jobs are never all in memory.
     func replanPending() {
         queue.async {
-            guard let pending = try? self.store.allPendingJobs() else { return }
-            var orders = Set<String>()
-            for job in pending { if let order = job.orderKey { orders.insert(order) } }
-            for order in orders {
-                guard let stored = try? self.store.latestEvent(orderKey: order),
-                    let event = try? Event.decode(stored.raw, clock: self.shopClock)
-                else { continue }
-                self.plan(event, eventID: nil)
-            }
+            self.replanGeneration += 1
+            self.replanning.withLock { $0 = true }
+            self.replanPage(after: nil, generation: self.replanGeneration)
         }
     }
 
-    /// Plans one event on the planner's queue; `eventID` marks the inbox row planned when given.
-    private func plan(_ event: Event, eventID: String?) {
+    private func replanPage(after: String?, generation: Int) {
+        // A newer reload started its own walk.
+        guard generation == replanGeneration else { return }
+        let orders: [String]
+        do {
+            orders = try store.pendingOrderKeys(after: after, limit: 200)
+        } catch {
+            logger.error("re-plan stopped: pending jobs not readable", ["error": "\(error)"])
+            orders = []
+        }
+        guard let last = orders.last else {
+            replanning.withLock { $0 = false }
+            return
+        }
         let runtime = runtime.current
         let now = clock.now()
+        var outcomes: [Outcome] = []
+        for order in orders {
+            guard let stored = try? store.latestEvent(orderKey: order),
+                let event = try? Event.decode(stored.raw, clock: shopClock)
+            else { continue }
+            outcomes.append(outcome(of: event, eventID: nil, runtime: runtime, now: now))
+        }
+        if commit(outcomes) { committed() }
+        queue.async { self.replanPage(after: last, generation: generation) }
+    }
+
+    /// Plans one event on the planner's queue; `eventID` marks the inbox row planned when given.
+    /// A plan ready to commit, with what to log once it is stored.
+    private struct Outcome {
+        let eventID: String
+        let commit: PlanCommit
+        let cancellations: [ReplanDiff.Cancellation]
+    }
+
+    /// Plans `event` and diffs the plan against the appointment's pending jobs of the rules it concerns.
+    private func outcome(of event: Event, eventID: String?, runtime: Runtime, now: Date) -> Outcome {
         let plan = runtime.rules.plan(event, now: now)
         var pending: [Job] = []
         if let order = event.orderNum { pending = (try? store.pendingJobs(orderKey: order)) ?? [] }
+        // An event of another kind says nothing about rules listening for this one: their jobs stay.
+        pending.removeAll { job in runtime.rules.rule(named: job.rule).map { $0.on != event.kind } ?? false }
         let refs = pending.map {
             PendingRef(jobID: $0.id, rule: $0.rule, entry: $0.entry, key: $0.key, dueAt: $0.dueAt)
         }
         let diff = Replanner.diff(plan: plan, pending: refs)
-        let jobs = diff.insert.map { makeJob($0, event: event, runtime: runtime) }
+        let jobs = diff.insert.map { makeJob($0, event: event, runtime: runtime, now: now) }
         let commit = PlanCommit(
             eventID: eventID, newJobs: jobs, cancel: diff.cancel.map { ($0.jobID, $0.reason) }, reschedule: [], at: now)
+        return Outcome(eventID: event.envelope.id, commit: commit, cancellations: diff.cancel)
+    }
+
+    /// Stores `outcomes` in one transaction and logs them; returns whether they were stored.
+    private func commit(_ outcomes: [Outcome]) -> Bool {
+        guard !outcomes.isEmpty else { return false }
         do {
-            try store.commitPlan(commit)
+            try store.commitPlans(outcomes.map(\.commit))
         } catch {
-            // The inbox row stays unplanned, so the next start plans it again.
-            logger.error("plan not stored", ["event.id": event.envelope.id, "error": "\(error)"])
-            return
+            // The inbox rows stay unplanned, so the next start plans them again.
+            for outcome in outcomes {
+                logger.error("plan not stored", ["event.id": outcome.eventID, "error": "\(error)"])
+            }
+            return false
         }
-        for job in jobs {
+        for outcome in outcomes { log(outcome) }
+        return true
+    }
+
+    private func log(_ outcome: Outcome) {
+        let eventID = outcome.eventID
+        for job in outcome.commit.newJobs {
             let state = job.state == .planned ? "planned" : job.state.rawValue
             if job.state == .skipped { metrics.notification(channel: job.channel, result: "skipped", seconds: 0) }
             logger.info(
                 "notification \(state)",
                 [
-                    "event.id": event.envelope.id, "rule": job.rule, "channel": job.channel, "job": job.id,
-                    "due": shopClock.format(job.dueAt, pattern: "yyyy-MM-dd HH:mm:ss"), "reason": job.reason ?? "",
+                    "event.id": eventID, "rule": job.rule, "channel": job.channel, "job": job.id,
+                    "due": stamp(job.dueAt), "reason": job.reason ?? "",
                 ])
         }
-        for cancellation in diff.cancel {
+        for cancellation in outcome.cancellations {
             logger.info(
                 "notification cancelled",
-                ["event.id": event.envelope.id, "job": cancellation.jobID, "reason": cancellation.reason])
+                ["event.id": eventID, "job": cancellation.jobID, "reason": cancellation.reason])
         }
-        committed()
     }
 
-    private func makeJob(_ planned: PlannedNotification, event: Event, runtime: Runtime) -> NewJob {
+    private func makeJob(_ planned: PlannedNotification, event: Event, runtime: Runtime, now: Date) -> NewJob {
         var due = planned.dueAt
         var state = JobState.planned
         var reason: String?
         if case .skip(let why) = planned.decision {
             state = .skipped
             reason = why
-        } else if let quiet = runtime.channels[planned.channel]?.options.quietHours {
-            let moved = quiet.adjust(due, timeZone: shopClock.timeZone)
-            if moved != due {
-                reason = "moved out of quiet hours"
-                due = moved
+        } else {
+            reason = lateSendReason(planned, runtime: runtime, now: now)
+            if let quiet = runtime.channels[planned.channel]?.options.quietHours {
+                let moved = quiet.adjust(due, timeZone: shopClock.timeZone)
+                if moved != due {
+                    let note =
+                        "due \(stamp(due)) inside the quiet hours of channel \(planned.channel), moved to \(stamp(moved))"
+                    reason = reason.map { "\($0); \(note)" } ?? note
+                    due = moved
+                }
             }
         }
         let record: JSONValue = ["payload": planned.payload, "grace": .double(planned.grace)]
@@ -132,4 +233,19 @@ final class PlanService: @unchecked Sendable {
             orderKey: event.orderNum, eventID: event.envelope.id, dueAt: due, state: state, reason: reason,
             payload: record.serializedBytes())
     }
+
+    /// Why a notification goes out now although its rule's time has passed (`late: send`), or nil.
+    ///
+    /// The plan keeps the rule's time in the job key and puts the due time at `now`; telling the two apart here
+    /// saves changing the planner's types.
+    private func lateSendReason(_ planned: PlannedNotification, runtime: Runtime, now: Date) -> String? {
+        guard let rule = runtime.rules.rule(named: planned.rule), let at = rule.at, rule.late == .send,
+            let last = planned.key.split(separator: "|").last, let ms = Int64(last)
+        else { return nil }
+        let wanted = Date(timeIntervalSince1970: Double(ms) / 1000)
+        guard wanted < now else { return nil }
+        return "at: \(at.source) = \(stamp(wanted)) was already past at \(stamp(now)); sent now (late: send)"
+    }
+
+    private func stamp(_ date: Date) -> String { shopClock.format(date, pattern: "yyyy-MM-dd HH:mm:ss") }
 }

@@ -67,6 +67,10 @@ final class Scheduler: @unchecked Sendable {
     /// Jobs being sent right now.
     var jobsInFlight: Int { condition.withLock { inFlight } }
 
+    /// The longest sleep while nothing is due: a safety net for a missed poke (another process's `cancel` or
+    /// `retry`), and the only wake-up of an idle daemon.
+    static let idleWake: TimeInterval = 60
+
     private func run() {
         while true {
             let capacity: Int = condition.withLock {
@@ -74,14 +78,18 @@ final class Scheduler: @unchecked Sendable {
                 return stopped ? -1 : maxInFlight - inFlight
             }
             if capacity < 0 { return }
-            var sleepUntil = Date() + 60
+            var sleepUntil = Date() + Self.idleWake
             if capacity > 0 {
                 do {
-                    let jobs = try store.claimDue(now: clock.now(), limit: capacity)
-                    if !jobs.isEmpty {
-                        condition.withLock { inFlight += jobs.count }
-                        for job in jobs { dispatch(job) { [self] in finished() } }
-                        if jobs.count == capacity { continue }
+                    // A read first: most pokes (a plan, a finished send) find nothing due, and need no write.
+                    let now = clock.now()
+                    if let next = try store.nextDueTime(), next <= now {
+                        let jobs = try store.claimDue(now: now, limit: capacity)
+                        if !jobs.isEmpty {
+                            condition.withLock { inFlight += jobs.count }
+                            for job in jobs { dispatch(job) { [self] in finished() } }
+                            if jobs.count == capacity { continue }
+                        }
                     }
                     if let next = try store.nextDueTime() {
                         // The wait is in real time; with a manual clock the tests poke after moving it.

@@ -8,21 +8,19 @@ import Telemetry
 final class Ingest: Sendable {
     let store: Store
     let clock: any Clock
-    let shopClock: ShopClock
     let crypto: CallbackCrypto?
     let requireEncryption: Bool
     let logger: Logger
     let metrics: DaemonMetrics
-    /// Called after an event was newly stored; plans it off the request's thread.
-    let stored: @Sendable (Event) -> Void
+    /// Called after an event was newly stored: the planner reads it back from the store, off this thread.
+    let stored: @Sendable () -> Void
 
     init(
-        store: Store, clock: any Clock, shopClock: ShopClock, crypto: CallbackCrypto?, requireEncryption: Bool,
-        logger: Logger, metrics: DaemonMetrics, stored: @escaping @Sendable (Event) -> Void
+        store: Store, clock: any Clock, crypto: CallbackCrypto?, requireEncryption: Bool,
+        logger: Logger, metrics: DaemonMetrics, stored: @escaping @Sendable () -> Void
     ) {
         self.store = store
         self.clock = clock
-        self.shopClock = shopClock
         self.crypto = crypto
         self.requireEncryption = requireEncryption
         self.logger = logger
@@ -40,27 +38,26 @@ final class Ingest: Sendable {
     /// Answers `POST /callback`.
     func receive(_ request: HTTPRequest) -> HTTPResponse {
         do {
-            let event = try decode(request.body)
+            let (envelope, raw) = try decode(request.body)
+            let orderNum = envelope.orderNum
             let inbox = InboxEvent(
-                id: event.envelope.id, receivedAt: clock.now(), kind: event.kind, orderKey: event.orderNum,
-                raw: event.envelope.json.serializedBytes())
+                id: envelope.id, receivedAt: clock.now(), kind: envelope.kind, orderKey: orderNum, raw: raw)
             let result: Store.AcceptResult
             do {
                 result = try store.accept(inbox)
             } catch {
-                logger.error("event not stored", ["event.id": event.envelope.id, "error": "\(error)"])
+                logger.error("event not stored", ["event.id": envelope.id, "error": "\(error)"])
                 throw Refusal(status: 503, reason: "storage unavailable, push again later", result: "store_failed")
             }
             switch result {
             case .stored:
                 metrics.eventsReceived(result: "accepted")
                 logger.info(
-                    "event accepted",
-                    ["event.id": event.envelope.id, "event.kind": event.kind, "order": event.orderNum ?? ""])
-                stored(event)
+                    "event accepted", ["event.id": envelope.id, "event.kind": inbox.kind, "order": orderNum ?? ""])
+                stored()
             case .duplicate:
                 metrics.eventsReceived(result: "duplicate")
-                logger.info("event already stored", ["event.id": event.envelope.id])
+                logger.info("event already stored", ["event.id": envelope.id])
             }
             return .platform(200, ok: true, message: "成功")
         } catch let refusal as Refusal {
@@ -74,41 +71,57 @@ final class Ingest: Sendable {
         }
     }
 
-    /// Decodes a push body into an event with a plaintext envelope.
-    func decode(_ body: [UInt8]) throws -> Event {
+    /// Verifies and decrypts a push; returns the plaintext envelope and the bytes to store for it.
+    ///
+    /// Only what the answer needs is done here: the appointment is decoded later, by the planner. A plain push
+    /// is stored as it came; an encrypted one as its envelope around the decrypted body, spliced in unparsed.
+    func decode(_ body: [UInt8]) throws -> (Envelope, [UInt8]) {
         guard !body.isEmpty else { throw Refusal(status: 400, reason: "empty body", result: "malformed") }
-        var envelope: Envelope
+        let envelope: Envelope
         do {
             envelope = try Envelope.decode(body)
         } catch {
             throw Refusal(status: 400, reason: "malformed push: \(error)", result: "malformed")
         }
-        if let sealed = envelope.encryptedBody {
-            guard let crypto else {
+        guard let sealed = envelope.encryptedBody else {
+            if requireEncryption {
                 throw Refusal(
-                    status: 401, reason: "encrypted push, but no token and aes_key are configured",
-                    result: "bad_signature")
+                    status: 401, reason: "unencrypted push refused: encryption is required", result: "bad_signature")
             }
-            let plain: [UInt8]
-            do {
-                plain = try crypto.open(sealed)
-            } catch {
-                throw Refusal(status: 401, reason: "\(error)", result: "bad_signature")
-            }
-            do {
-                envelope = envelope.withBody(try JSONValue.parse(plain))
-            } catch {
-                throw Refusal(status: 400, reason: "decrypted body is not JSON: \(error)", result: "malformed")
-            }
-        } else if requireEncryption {
+            return (envelope, body)
+        }
+        guard let crypto else {
             throw Refusal(
-                status: 401, reason: "unencrypted push refused: encryption is required", result: "bad_signature")
+                status: 401, reason: "encrypted push, but no token and aes_key are configured", result: "bad_signature")
         }
+        let plain: [UInt8]
         do {
-            return try Event.decode(envelope, clock: shopClock)
+            plain = try crypto.open(sealed)
         } catch {
-            throw Refusal(status: 400, reason: "malformed push: \(error)", result: "malformed")
+            throw Refusal(status: 401, reason: "\(error)", result: "bad_signature")
         }
+        let inner: JSONValue
+        do {
+            inner = try JSONValue.parse(plain)
+        } catch {
+            throw Refusal(status: 400, reason: "decrypted body is not JSON: \(error)", result: "malformed")
+        }
+        guard inner.objectValue != nil else {
+            throw Refusal(status: 400, reason: "malformed push: decrypted body is not an object", result: "malformed")
+        }
+        let opened = envelope.withBody(inner)
+        var raw: [UInt8] = []
+        raw.reserveCapacity(plain.count + 128)
+        raw.append(contentsOf: Array(#"{"id":"#.utf8))
+        JSONValue.writeString(opened.id, into: &raw)
+        raw.append(contentsOf: Array(#","event":"#.utf8))
+        JSONValue.writeString(opened.event, into: &raw)
+        raw.append(contentsOf: Array(#","action":"#.utf8))
+        JSONValue.writeString(opened.action, into: &raw)
+        raw.append(contentsOf: Array(#","body":"#.utf8))
+        raw.append(contentsOf: plain)
+        raw.append(UInt8(ascii: "}"))
+        return (opened, raw)
     }
 
     /// Answers `GET /callback?…`: URL verification returns the decrypted echo as plain text.
