@@ -20,6 +20,8 @@ final class PlanService: @unchecked Sendable {
     /// Called after a commit that may have made a job due sooner.
     let committed: @Sendable () -> Void
     let queue = DispatchQueue(label: "scrm-notify.planner")
+    /// Whether a pass over unplanned events is scheduled; owned by `queue`.
+    private var retryScheduled = false
 
     init(
         store: Store, clock: any Clock, shopClock: ShopClock, runtime: RuntimeHolder, logger: Logger,
@@ -44,18 +46,31 @@ final class PlanService: @unchecked Sendable {
 
     /// Plans events whose plan a crash kept from being committed; runs at start-up.
     func recoverUnplanned() {
-        queue.sync {
-            while let batch = try? store.unplannedEvents(limit: 500), !batch.isEmpty {
-                for stored in batch {
-                    guard let event = try? Event.decode(stored.raw, clock: shopClock) else {
-                        try? store.commitPlan(
-                            PlanCommit(eventID: stored.id, newJobs: [], cancel: [], reschedule: [], at: clock.now()))
-                        continue
-                    }
-                    plan(event, eventID: stored.id)
+        queue.sync { planUnplanned() }
+    }
+
+    /// Plans stored events still unplanned, oldest first, on the planner's queue. Stops at the first plan the
+    /// store refuses (full disk, read-only file) and tries again a second later, so an acknowledged event is
+    /// planned once the store recovers, without a restart and without spinning.
+    private func planUnplanned() {
+        retryScheduled = false
+        while let batch = try? store.unplannedEvents(limit: 500), !batch.isEmpty {
+            for stored in batch {
+                guard let event = try? Event.decode(stored.raw, clock: shopClock) else {
+                    let empty = PlanCommit(eventID: stored.id, newJobs: [], cancel: [], reschedule: [], at: clock.now())
+                    if (try? store.commitPlan(empty)) == nil { return retryLater() }
+                    continue
                 }
+                if !plan(event, eventID: stored.id) { return retryLater() }
             }
         }
+    }
+
+    /// Schedules one `planUnplanned` pass a second from now, unless one is already scheduled.
+    private func retryLater() {
+        guard !retryScheduled else { return }
+        retryScheduled = true
+        queue.asyncAfter(deadline: .now() + 1) { self.planUnplanned() }
     }
 
     /// Re-plans every appointment with pending jobs against the current rules (after a reload).
@@ -73,8 +88,10 @@ final class PlanService: @unchecked Sendable {
         }
     }
 
-    /// Plans one event on the planner's queue; `eventID` marks the inbox row planned when given.
-    private func plan(_ event: Event, eventID: String?) {
+    /// Plans one event on the planner's queue; `eventID` marks the inbox row planned when given. Returns false
+    /// when the store refused the plan.
+    @discardableResult
+    private func plan(_ event: Event, eventID: String?) -> Bool {
         let runtime = runtime.current
         let now = clock.now()
         let plan = runtime.rules.plan(event, now: now)
@@ -90,9 +107,10 @@ final class PlanService: @unchecked Sendable {
         do {
             try store.commitPlan(commit)
         } catch {
-            // The inbox row stays unplanned, so the next start plans it again.
+            // The inbox row stays unplanned: a later pass (or the next start) plans it again.
             logger.error("plan not stored", ["event.id": event.envelope.id, "error": "\(error)"])
-            return
+            if eventID != nil { retryLater() }
+            return false
         }
         for job in jobs {
             let state = job.state == .planned ? "planned" : job.state.rawValue
@@ -109,6 +127,7 @@ final class PlanService: @unchecked Sendable {
                 ["event.id": event.envelope.id, "job": cancellation.jobID, "reason": cancellation.reason])
         }
         committed()
+        return true
     }
 
     private func makeJob(_ planned: PlannedNotification, event: Event, runtime: Runtime) -> NewJob {
