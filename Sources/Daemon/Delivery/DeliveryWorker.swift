@@ -46,11 +46,7 @@ final class DeliveryWorker: Sendable {
             outcome = await attempt(job, log: log)
         }
         let finished = clock.now()
-        do {
-            try store.finish(jobID: job.id, outcome: outcome, at: finished)
-        } catch {
-            log.error("send result not stored", ["error": "\(error)"])
-        }
+        await record(outcome, job: job, at: finished, log: log)
         report(outcome, job: job, log: log, seconds: finished.timeIntervalSince(started))
     }
 
@@ -84,6 +80,23 @@ final class DeliveryWorker: Sendable {
             log.info("notification postponed", ["reason": reason])
         } catch {
             log.error("postponement not stored", ["error": "\(error)"])
+        }
+    }
+
+    /// Commits the job's result, trying again while the store's failure may pass (full disk, I/O error,
+    /// read-only file): a job left in `sending` would otherwise not be sent again before the next restart.
+    private func record(_ outcome: JobOutcome, job: Job, at finished: Date, log: Logger) async {
+        var pause = 0.25
+        while true {
+            do {
+                try store.finish(jobID: job.id, outcome: outcome, at: finished)
+                return
+            } catch {
+                log.error("send result not stored", ["error": "\(error)"])
+                guard error.mayRetry || error.isReadOnly else { return }
+            }
+            try? await Task.sleep(for: .milliseconds(Int64(pause * 1000)))
+            pause = min(pause * 2, 5)
         }
     }
 
