@@ -16,29 +16,15 @@ extension Store {
     /// Concurrent callers share one transaction, so many pushes cost about one fsync. If that transaction
     /// fails (full disk, read-only file), every caller in it gets the error and none of its events is stored.
     public func accept(_ event: InboxEvent) throws(StoreError) -> AcceptResult {
-        try groupCommit.submit(event, lock: writerLock) { batch in
-            Result { () throws(StoreError) in try insertBatch(batch) }
-        }.get()
-    }
-
-    /// Inserts `batch` in one transaction; the caller holds `writerLock`.
-    private func insertBatch(_ batch: [InboxEvent]) throws(StoreError) -> [AcceptResult] {
-        try transaction("accept") { connection throws(StoreError) in
-            var results: [AcceptResult] = []
-            for event in batch {
-                let inserted = try connection.run(
-                    """
-                    INSERT INTO inbox (id, received_at, kind, order_key, raw, planned) VALUES (?, ?, ?, ?, ?, 0)
-                    ON CONFLICT (id) DO NOTHING
-                    """,
-                    [
-                        .text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey),
-                        .blob(event.raw),
-                    ],
-                    operation: "accept")
-                results.append(inserted == 1 ? .stored : .duplicate)
-            }
-            return results
+        try write("accept") { connection throws(StoreError) in
+            let inserted = try connection.run(
+                """
+                INSERT INTO inbox (id, received_at, kind, order_key, raw, planned) VALUES (?, ?, ?, ?, ?, 0)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                [.text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey), .blob(event.raw)],
+                operation: "accept")
+            return inserted == 1 ? .stored : .duplicate
         }
     }
 

@@ -19,7 +19,7 @@ public final class Store: @unchecked Sendable {
     let readerLock = NSLock()
     /// Transactions committed by `writer` since opening; guarded by `writerLock`.
     var commits = 0
-    /// The queue of `accept` callers waiting to share one transaction.
+    /// The queue of writers waiting to share one transaction.
     let groupCommit = GroupCommit()
     /// How many migrations this open applied (0 when the file was already current).
     let migrationsApplied: Int
@@ -78,25 +78,57 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in one write transaction (BEGIN IMMEDIATE … COMMIT), rolling back if anything throws.
+    /// Runs `body` as one atomic write, durable when this returns; if it throws, none of its changes stay.
+    ///
+    /// Concurrent callers share one transaction and one disk sync (see `GroupCommit`); each caller's work runs
+    /// in a savepoint of its own, so one that fails is rolled back alone. If the shared commit fails (full disk,
+    /// read-only file), every caller of the batch gets the error and none of their changes is stored.
     func write<T>(_ operation: String, _ body: (Connection) throws(StoreError) -> T) throws(StoreError) -> T {
-        writerLock.lock()
-        defer { writerLock.unlock() }
-        return try transaction(operation, body)
+        try withoutActuallyEscaping(body) { (body) throws(StoreError) -> T in
+            // The leader runs `body` while this thread waits in `submit`, so the closure never outlives the call.
+            var result: T?
+            let work = GroupCommit.Work(operation: operation) { (connection) throws(StoreError) in
+                result = try body(connection)
+            }
+            groupCommit.submit(work, lock: writerLock) { batch in commitBatch(batch) }
+            if let failure = work.failure { throw failure }
+            guard let result else {
+                throw StoreError(operation: operation, code: 0, message: "the write did not run")
+            }
+            return result
+        }
     }
 
-    /// `write` for a caller that already holds `writerLock`.
-    func transaction<T>(_ operation: String, _ body: (Connection) throws(StoreError) -> T) throws(StoreError) -> T {
-        try writer.execute("BEGIN IMMEDIATE", operation: operation)
+    /// Runs `batch` in one transaction, each work in its own savepoint; the caller holds `writerLock`.
+    private func commitBatch(_ batch: [GroupCommit.Work]) {
+        let operation = batch.count == 1 ? batch[0].operation : "grouped write of \(batch.count)"
         do {
-            let result = try body(writer)
+            try writer.execute("BEGIN IMMEDIATE", operation: operation)
+        } catch {
+            for work in batch { work.failure = error }
+            return
+        }
+        for work in batch {
+            do {
+                try writer.execute("SAVEPOINT work", operation: work.operation)
+                do {
+                    try work.run(writer)
+                } catch {
+                    try? writer.execute("ROLLBACK TO work", operation: work.operation)
+                    work.failure = error
+                }
+                try writer.execute("RELEASE work", operation: work.operation)
+            } catch {
+                work.failure = work.failure ?? error
+            }
+        }
+        do {
             try writer.execute("COMMIT", operation: operation)
             commits += 1
-            return result
         } catch {
             // After a failed COMMIT the transaction may already be gone; a failing ROLLBACK then changes nothing.
             try? writer.execute("ROLLBACK", operation: operation)
-            throw error
+            for work in batch { work.failure = work.failure ?? error }
         }
     }
 

@@ -98,7 +98,7 @@ import Testing
 }
 
 /// Results gathered from many threads; guarded by `lock`.
-private final class Results: @unchecked Sendable {
+final class Results: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [Result<Store.AcceptResult, StoreError>] = []
 
