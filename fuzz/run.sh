@@ -71,6 +71,8 @@ seed() {
             >"$out/hand-2"
         ;;
     esac
+    # Inputs that once crashed a target stay in its seeds (fuzz/regressions/<target>).
+    if [ -d "fuzz/regressions/$target" ]; then cp fuzz/regressions/"$target"/* "$out"/; fi
 }
 
 dict_for() {
