@@ -40,6 +40,18 @@ let package = Package(
         .executableTarget(name: "bench-decode", dependencies: ["Events", "JSON", "Crypto"], path: "bench/decode"),
         .executableTarget(name: "bench-channels", dependencies: ["Channels", "TestKit", "JSON"], path: "bench/channels"),
 
+        // Fuzz targets: fuzz/run.sh builds them with libFuzzer and ASan (-DFUZZING); a plain build replays files.
+        .systemLibrary(name: "CFuzzer", path: "fuzz/CFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer", "Events", "JSON", "Rules"], path: "fuzz/Support"),
+        .executableTarget(name: "fuzz-json", dependencies: ["FuzzSupport", "JSON"], path: "fuzz/json"),
+        .executableTarget(
+            name: "fuzz-envelope", dependencies: ["FuzzSupport", "Events", "JSON"], path: "fuzz/envelope"),
+        .executableTarget(
+            name: "fuzz-callback", dependencies: ["FuzzSupport", "Events", "Crypto"], path: "fuzz/callback"),
+        .executableTarget(name: "fuzz-rules", dependencies: ["FuzzSupport"], path: "fuzz/rules"),
+        .executableTarget(name: "fuzz-expression", dependencies: ["FuzzSupport"], path: "fuzz/expression"),
+        .executableTarget(name: "fuzz-template", dependencies: ["FuzzSupport"], path: "fuzz/template"),
+
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),

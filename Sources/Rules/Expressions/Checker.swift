@@ -122,7 +122,8 @@ struct Checker {
             case .index(let base, let index):
                 switch index.kind {
                 case .literal(.string(let key)): steps.append(.key(key))
-                case .literal(.number(let number)) where number >= 0 && number == number.rounded():
+                // The bound keeps Int(number) from trapping on an index like 1e300 (found by fuzzing).
+                case .literal(.number(let number)) where number >= 0 && number <= 1e9 && number == number.rounded():
                     steps.append(.index(Int(number)))
                 default: throw error(index, "an index into body needs a quoted name or a whole number")
                 }

@@ -2,6 +2,9 @@
 public enum Durations {
     /// Seconds per unit letter.
     static let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+    /// The largest duration or time (seconds from 1970, either way) a rule works with, about 300,000 years.
+    /// Beyond it the Int conversions of formatting and store keys would trap (found by fuzzing).
+    public static let maximumSeconds = 1e13
 
     /// The seconds `text` stands for, or nil when it is not a duration.
     public static func parse(_ text: String) -> Double? {
@@ -19,7 +22,7 @@ public enum Durations {
                 return nil
             }
         }
-        return sawUnit && number.isEmpty ? total : nil
+        return sawUnit && number.isEmpty && total <= maximumSeconds ? total : nil
     }
 
     /// A duration written the way rules write it: `2h30m`, `-15m`, `0s`.

@@ -66,8 +66,8 @@ extension Expr {
     static func add(_ left: Value, _ right: Value) -> Value {
         switch (left, right) {
         case (.number(let a), .number(let b)): .number(a + b)
-        case (.time(let t), .duration(let d)), (.duration(let d), .time(let t)): .time(t + d)
-        case (.duration(let a), .duration(let b)): .duration(a + b)
+        case (.time(let t), .duration(let d)), (.duration(let d), .time(let t)): inRange(.time(t + d))
+        case (.duration(let a), .duration(let b)): inRange(.duration(a + b))
         case (.string(let a), .string(let b)): .string(a + b)
         default: .null
         }
@@ -76,10 +76,19 @@ extension Expr {
     static func subtract(_ left: Value, _ right: Value) -> Value {
         switch (left, right) {
         case (.number(let a), .number(let b)): .number(a - b)
-        case (.time(let t), .duration(let d)): .time(t - d)
-        case (.time(let a), .time(let b)): .duration(a - b)
-        case (.duration(let a), .duration(let b)): .duration(a - b)
+        case (.time(let t), .duration(let d)): inRange(.time(t - d))
+        case (.time(let a), .time(let b)): inRange(.duration(a - b))
+        case (.duration(let a), .duration(let b)): inRange(.duration(a - b))
         default: .null
+        }
+    }
+
+    /// The time or duration, or null when arithmetic took it beyond `Durations.maximumSeconds`.
+    private static func inRange(_ value: Value) -> Value {
+        switch value {
+        case .time(let seconds), .duration(let seconds):
+            seconds.magnitude <= Durations.maximumSeconds ? value : .null
+        default: value
         }
     }
 

@@ -17,6 +17,8 @@ public struct Template: Sendable {
     }
 
     static let filterNames = ["date", "mask", "default", "upper", "lower", "truncate"]
+    /// The largest `truncate` count accepted; longer than any notification a channel takes.
+    static let maximumTruncate = 1_000_000.0
 
     /// The template as written.
     public let source: String
@@ -93,7 +95,10 @@ public struct Template: Sendable {
             try parser.advance()
             return .defaultText(text)
         case "truncate":
-            guard case .number(let count) = parser.current.kind, count >= 1, count == count.rounded() else {
+            // The upper bound keeps Int(count) from trapping on a count like 1e300 (found by fuzzing).
+            guard case .number(let count) = parser.current.kind, count >= 1, count <= Self.maximumTruncate,
+                count == count.rounded()
+            else {
                 throw parser.unexpected("a whole number of characters")
             }
             try parser.advance()
