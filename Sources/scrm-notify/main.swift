@@ -1,1 +1,4 @@
-print("scrm-notify")
+import Daemon
+import Foundation
+
+exit(CommandLineTool.run(CommandLine.arguments))

@@ -1,0 +1,132 @@
+import CCurl
+import Foundation
+
+/// Performs outbound requests (HTTP and SMTP) through libcurl's multi interface on a thread of its own: many
+/// transfers run at once over reused connections, and a slow endpoint holds up only its own transfers.
+public final class HTTPClient: @unchecked Sendable {
+    /// A client shared by the whole process.
+    public static let shared = HTTPClient()
+
+    private let loop: CurlLoop
+
+    /// Starts a client and its transfer thread.
+    public init() {
+        CurlGlobal.initialize()
+        loop = CurlLoop()
+        loop.start()
+    }
+
+    deinit { loop.stop() }
+
+    /// Performs `request` and calls `completion` with its result on the client's thread; keep it short.
+    public func perform(_ request: OutboundRequest, completion: @escaping @Sendable (TransportResult) -> Void) {
+        loop.submit(Transfer(request: request, completion: completion))
+    }
+
+    /// Performs `request` and returns its result.
+    public func perform(_ request: OutboundRequest) async -> TransportResult {
+        await withCheckedContinuation { continuation in
+            perform(request) { continuation.resume(returning: $0) }
+        }
+    }
+}
+
+/// `curl_global_init`, run once per process before the first handle is made.
+enum CurlGlobal {
+    private static let done: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_ALL))
+        return true
+    }()
+
+    /// Initializes libcurl if it was not yet.
+    static func initialize() { _ = done }
+}
+
+/// The multi handle and the thread that drives it.
+final class CurlLoop: @unchecked Sendable {
+    // Owned by the loop thread, except `curl_multi_wakeup`, which libcurl allows from any thread and which is
+    // called only under `lock` while `closed` is false, so never after the handle is cleaned up.
+    private let multi: UnsafeMutableRawPointer
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var pending: [Transfer] = []
+    private var stopping = false
+    private var closed = false
+
+    init() {
+        multi = curl_multi_init()!
+        // Keep a generous pool of idle connections so bursts to one host reuse them.
+        _ = scrm_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 64)
+    }
+
+    /// Starts the thread.
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "scrm-curl"
+        thread.start()
+    }
+
+    /// Queues `transfer`, or fails it at once when the loop has stopped.
+    func submit(_ transfer: Transfer) {
+        let accepted = lock.withLock {
+            guard !closed else { return false }
+            pending.append(transfer)
+            curl_multi_wakeup(multi)
+            return true
+        }
+        if !accepted { transfer.finish(.failure(code: -1, message: "the HTTP client has stopped", timedOut: false)) }
+    }
+
+    /// Asks the thread to fail what is in flight and end.
+    func stop() {
+        lock.withLock {
+            stopping = true
+            if !closed { curl_multi_wakeup(multi) }
+        }
+    }
+
+    private func run() {
+        var active: [Transfer] = []
+        while true {
+            let (incoming, stop) = lock.withLock {
+                let taken = pending
+                pending = []
+                if stopping { closed = true }
+                return (taken, stopping)
+            }
+            if stop {
+                for transfer in active + incoming {
+                    curl_multi_remove_handle(multi, transfer.easy)
+                    transfer.finish(.failure(code: -1, message: "the HTTP client has stopped", timedOut: false))
+                }
+                break
+            }
+            for transfer in incoming {
+                if let failure = transfer.prepare() {
+                    transfer.finish(failure)
+                } else {
+                    curl_multi_add_handle(multi, transfer.easy)
+                    active.append(transfer)
+                }
+            }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            collectFinished(&active)
+            var ready: Int32 = 0
+            curl_multi_poll(multi, nil, 0, 1000, &ready)
+        }
+        curl_multi_cleanup(multi)
+    }
+
+    private func collectFinished(_ active: inout [Transfer]) {
+        var left: Int32 = 0
+        while let message = curl_multi_info_read(multi, &left) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            let code = message.pointee.data.result
+            guard let index = active.firstIndex(where: { $0.easy == easy }) else { continue }
+            let transfer = active.remove(at: index)
+            curl_multi_remove_handle(multi, easy)
+            transfer.finish(transfer.result(code))
+        }
+    }
+}

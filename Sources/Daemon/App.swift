@@ -1,0 +1,190 @@
+import Channels
+import Events
+import Foundation
+import JSON
+import Rules
+import Storage
+import Telemetry
+
+/// Why the daemon could not start.
+public struct StartError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    /// Positioned problems in the config or rules, when those were the cause.
+    public let diagnostics: [Diagnostic]
+}
+
+/// The running daemon: store, rules, channels, planner, scheduler, delivery and HTTP, wired together.
+public final class App: @unchecked Sendable {
+    public let config: Config
+    let store: Store
+    let clock: any Clock
+    let shopClock: ShopClock
+    let logger: Logger
+    let metrics: DaemonMetrics
+    let runtime: RuntimeHolder
+    let deliverer: Deliverer
+    let console: ConsoleWriter?
+    // Built in start(); read-only after.
+    private(set) var server: HTTPServer!
+    private(set) var planner: PlanService!
+    private(set) var scheduler: Scheduler!
+    private var worker: DeliveryWorker!
+    private(set) var ingest: Ingest!
+    private var watcher: RulesWatcher?
+    // `reloadLock` serializes reloads.
+    private let reloadLock = NSLock()
+
+    /// Opens the store and loads the rules; nothing listens yet.
+    public init(
+        config: Config, clock: any Clock = SystemClock(), logSink: LogSink, console: ConsoleWriter? = nil
+    ) throws(StartError) {
+        self.config = config
+        self.clock = clock
+        self.console = console
+        shopClock = ShopClock(timeZone: config.timeZone)
+        logger = Logger(sink: logSink)
+        metrics = DaemonMetrics()
+        switch App.loadRuntime(config: config, shopClock: shopClock, console: console, now: clock.now()) {
+        case .success(let loaded): runtime = RuntimeHolder(loaded)
+        case .failure(let problems):
+            throw StartError(description: "config or rules have errors", diagnostics: problems.diagnostics)
+        }
+        do {
+            store = try Store(directory: config.dataDirectory)
+        } catch {
+            throw StartError(description: "cannot open the store in \(config.dataDirectory): \(error)", diagnostics: [])
+        }
+        deliverer = Deliverer(client: HTTPClient())
+    }
+
+    /// Compiles the rules and builds the channels of `config`; every problem is returned with its position.
+    static func loadRuntime(config: Config, shopClock: ShopClock, console: ConsoleWriter?, now: Date)
+        -> Result<Runtime, RuleErrors>
+    {
+        var problems: [Diagnostic] = []
+        var channels: [String: any Channel] = [:]
+        do {
+            var settings = JSONObject()
+            settings["type"] = "console"
+            channels["console"] = try ChannelFactory.make(name: "console", settings: settings, console: console)
+        } catch {}
+        for (name, spec) in config.channels {
+            var settings = spec.settings
+            settings["type"] = .string(spec.type)
+            do {
+                channels[name] = try ChannelFactory.make(name: name, settings: settings, console: console)
+            } catch {
+                problems.append(
+                    Diagnostic(
+                        file: config.file ?? "scrm-notify.yaml", line: spec.line, column: spec.column,
+                        message: "\(error)"))
+            }
+        }
+        switch RuleSet.load(directory: config.rulesDirectory, channels: config.channelTypes, clock: shopClock) {
+        case .success(let rules):
+            if problems.isEmpty { return .success(Runtime(rules: rules, channels: channels, loadedAt: now)) }
+        case .failure(let ruleProblems): problems += ruleProblems.diagnostics
+        }
+        return .failure(RuleErrors(diagnostics: problems))
+    }
+
+    /// Recovers interrupted work, then starts the scheduler and the HTTP server.
+    public func start() throws(StartError) {
+        metrics.watch(store: store)
+        metrics.reloaded(success: true, rules: runtime.current.rules.rules.count, at: clock.now())
+        let worker = DeliveryWorker(
+            store: store, clock: clock, shopClock: shopClock, runtime: runtime, deliverer: deliverer,
+            retryPolicy: RetryPolicy(), logger: logger, metrics: metrics)
+        self.worker = worker
+        let scheduler = Scheduler(store: store, clock: clock, logger: logger) { job, done in
+            Task {
+                await worker.deliver(job)
+                done()
+            }
+        }
+        self.scheduler = scheduler
+        planner = PlanService(
+            store: store, clock: clock, shopClock: shopClock, runtime: runtime, logger: logger, metrics: metrics
+        ) { scheduler.poke() }
+        ingest = Ingest(
+            store: store, clock: clock, shopClock: shopClock, crypto: makeCrypto(),
+            requireEncryption: config.callback.requireEncryption, logger: logger, metrics: metrics
+        ) { [planner] event in planner?.submit(event) }
+        if let recovered = try? store.recoverInterrupted(), recovered > 0 {
+            logger.warning("sends interrupted by a stop will be retried", ["jobs": String(recovered)])
+        }
+        planner.recoverUnplanned()
+        scheduler.start()
+        server = HTTPServer(tooLarge: { _ in .platform(413, ok: false, message: "body over 1 MiB") }) {
+            [unowned self] request in route(request)
+        }
+        do {
+            try server.start(host: config.listenHost, port: config.listenPort)
+        } catch {
+            scheduler.stop(deadline: Date())
+            throw StartError(description: "\(error)", diagnostics: [])
+        }
+        watcher = RulesWatcher(directory: config.rulesDirectory) { [weak self] in
+            self?.reload(reason: "rules folder changed")
+        }
+        logger.info(
+            "scrm-notify started",
+            [
+                "listen": "\(config.listenHost):\(server.port)", "rules": String(runtime.current.rules.rules.count),
+                "data": config.dataDirectory,
+            ])
+    }
+
+    private func makeCrypto() -> CallbackCrypto? {
+        guard !config.callback.aesKey.isEmpty else { return nil }
+        return try? CallbackCrypto(
+            token: config.callback.token, encodingAESKey: config.callback.aesKey, receiveID: config.callback.receiveID)
+    }
+
+    /// The port the HTTP server listens on.
+    public var port: UInt16 { server?.port ?? 0 }
+
+    /// Stops taking pushes, lets sends in flight finish until `deadline`, and closes the store.
+    public func stop(deadline: Date = Date() + 10) {
+        watcher?.stop()
+        server?.quiesce()
+        planner?.drain()
+        scheduler?.stop(deadline: deadline)
+        server?.stop()
+        store.close()
+        logger.info("scrm-notify stopped")
+    }
+
+    /// Reloads config-independent rules from the rules folder; a set with any error is refused whole and the
+    /// running rules stay. Returns the problems found (empty on success).
+    @discardableResult
+    public func reload(reason: String) -> [Diagnostic] {
+        reloadLock.withLock {
+            let result = App.loadRuntime(config: config, shopClock: shopClock, console: console, now: clock.now())
+            switch result {
+            case .success(let loaded):
+                runtime.replace(with: loaded)
+                metrics.reloaded(success: true, rules: loaded.rules.rules.count, at: clock.now())
+                logger.info("rules reloaded", ["reason": reason, "rules": String(loaded.rules.rules.count)])
+                planner?.replanPending()
+                return []
+            case .failure(let errors):
+                let problems = errors.diagnostics
+                metrics.reloaded(success: false, rules: 0, at: clock.now())
+                for problem in problems {
+                    logger.error("reload refused, previous rules kept", ["reason": reason, "problem": "\(problem)"])
+                }
+                return problems
+            }
+        }
+    }
+
+    /// Asks the scheduler to look for due jobs now (after a test moved the clock).
+    public func poke() { scheduler?.poke() }
+
+    /// Waits until every accepted event has been planned.
+    public func drainPlanning() { planner?.drain() }
+
+    /// The store, for commands and tests.
+    public var jobStore: Store { store }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Storage
+import Telemetry
+
+/// Wakes at the earliest due job and hands due jobs to delivery; sleeps while nothing is due.
+///
+/// The store's index on the due time makes each wake-up a lookup, never a scan, so a million pending
+/// reminders cost nothing while idle.
+final class Scheduler: @unchecked Sendable {
+    let store: Store
+    let clock: any Clock
+    let logger: Logger
+    let maxInFlight: Int
+    /// Sends one claimed job and calls `done` once the job is settled.
+    let dispatch: @Sendable (Job, _ done: @escaping @Sendable () -> Void) -> Void
+
+    // `condition` guards `poked`, `stopped` and `inFlight`.
+    private let condition = NSCondition()
+    private var poked = false
+    private var stopped = false
+    private var inFlight = 0
+    private var thread: Thread?
+
+    init(
+        store: Store, clock: any Clock, logger: Logger, maxInFlight: Int = 256,
+        dispatch: @escaping @Sendable (Job, _ done: @escaping @Sendable () -> Void) -> Void
+    ) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.maxInFlight = maxInFlight
+        self.dispatch = dispatch
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "scheduler"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Asks the scheduler to look again now: a plan was committed, a job finished, or the clock moved.
+    func poke() {
+        condition.withLock {
+            poked = true
+            condition.signal()
+        }
+    }
+
+    private func finished() {
+        condition.withLock {
+            inFlight -= 1
+            poked = true
+            condition.signal()
+        }
+    }
+
+    /// Stops claiming jobs; returns once sends in flight have settled or `deadline` passed.
+    func stop(deadline: Date) {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while inFlight > 0 && Date() < deadline { _ = condition.wait(until: min(deadline, Date() + 0.05)) }
+        condition.unlock()
+    }
+
+    /// Jobs being sent right now.
+    var jobsInFlight: Int { condition.withLock { inFlight } }
+
+    private func run() {
+        while true {
+            let capacity: Int = condition.withLock {
+                poked = false
+                return stopped ? -1 : maxInFlight - inFlight
+            }
+            if capacity < 0 { return }
+            var sleepUntil = Date() + 60
+            if capacity > 0 {
+                do {
+                    let jobs = try store.claimDue(now: clock.now(), limit: capacity)
+                    if !jobs.isEmpty {
+                        condition.withLock { inFlight += jobs.count }
+                        for job in jobs { dispatch(job) { [self] in finished() } }
+                        if jobs.count == capacity { continue }
+                    }
+                    if let next = try store.nextDueTime() {
+                        // The wait is in real time; with a manual clock the tests poke after moving it.
+                        let wait = next.timeIntervalSince(clock.now())
+                        sleepUntil = min(sleepUntil, Date() + max(wait, 0.001))
+                    }
+                } catch {
+                    logger.error("scheduler cannot read the store", ["error": "\(error)"])
+                    sleepUntil = Date() + 1
+                }
+            }
+            condition.lock()
+            while !poked && !stopped && Date() < sleepUntil { _ = condition.wait(until: sleepUntil) }
+            condition.unlock()
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import CMicroHTTPD
+import Foundation
+
+/// Why the HTTP server could not start.
+public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// An HTTP/1.1 server on libmicrohttpd with one thread per connection, so that a handler may block (for
+/// example on a grouped commit) without holding up other connections.
+public final class HTTPServer: @unchecked Sendable {
+    /// Answers one request; called on the connection's own thread, possibly many at once.
+    public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+
+    /// Limits that protect the server from slow, idle and oversized clients.
+    public struct Limits: Sendable {
+        /// Largest request body; a larger one is answered 413.
+        public var maxBodyBytes = 1 << 20
+        /// Seconds a connection may stay idle before it is closed.
+        public var idleTimeoutSeconds: UInt32 = 30
+        /// Most connections open at once.
+        public var maxConnections: UInt32 = 1024
+        /// Memory per connection for headers and buffering; requests with larger headers get 431.
+        public var connectionMemoryBytes = 64 * 1024
+
+        public init() {}
+    }
+
+    let handler: Handler
+    let limits: Limits
+    let tooLarge: @Sendable (HTTPRequest) -> HTTPResponse
+    // Written once in start() and stop(); both run on the owner's thread.
+    private var daemon: OpaquePointer?
+    private var retained: Unmanaged<HTTPServer>?
+
+    /// Creates a server; `tooLarge` builds the answer to a body over the limit.
+    public init(
+        limits: Limits = Limits(),
+        tooLarge: @escaping @Sendable (HTTPRequest) -> HTTPResponse = { _ in .text(413, "request body too large") },
+        handler: @escaping Handler
+    ) {
+        self.limits = limits
+        self.tooLarge = tooLarge
+        self.handler = handler
+    }
+
+    deinit { stop() }
+
+    /// Starts listening on `host` (an IP literal; "" for every address) and `port` (0 picks a free one).
+    public func start(host: String, port: UInt16) throws(HTTPServerError) {
+        let flags =
+            MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_INTERNAL_POLLING_THREAD.rawValue
+            | MHD_USE_POLL.rawValue
+        let context = Unmanaged.passRetained(self)
+        let started = scrm_mhd_start(
+            flags, port, host, httpAccess, context.toOpaque(), httpCompleted, context.toOpaque(),
+            limits.idleTimeoutSeconds, limits.connectionMemoryBytes, limits.maxConnections, 0)
+        guard let started else {
+            context.release()
+            throw HTTPServerError(description: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
+        }
+        daemon = started
+        retained = context
+    }
+
+    /// The port the server listens on.
+    public var port: UInt16 { daemon.map { scrm_mhd_port($0) } ?? 0 }
+
+    /// Stops accepting connections, lets requests in progress finish, and frees the server.
+    public func stop() {
+        guard let daemon else { return }
+        self.daemon = nil
+        MHD_stop_daemon(daemon)
+        retained?.release()
+        retained = nil
+    }
+
+    /// Stops accepting new connections while those open go on; `stop()` finishes the job.
+    public func quiesce() {
+        if let daemon { _ = MHD_quiesce_daemon(daemon) }
+    }
+}
+
+/// What one connection has received so far; owned by that connection's thread.
+final class PendingRequest {
+    var body: [UInt8] = []
+    var overflow = false
+}
+
+private func httpAccess(
+    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?, _ version: UnsafePointer<CChar>?, _ uploadData: UnsafePointer<CChar>?,
+    _ uploadSize: UnsafeMutablePointer<Int>?, _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> MHD_Result {
+    guard let cls, let connection, let requestContext, let uploadSize else { return MHD_Result.NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    guard let stateRaw = requestContext.pointee else {
+        let state = PendingRequest()
+        requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
+        // A declared length over the limit is refused before any of the body is read.
+        if let length = lookup(connection, .HEADER_KIND, "Content-Length").flatMap(Int.init),
+            length > server.limits.maxBodyBytes
+        {
+            state.overflow = true
+            let request = makeRequest(connection, url, method, body: [])
+            return send(server.tooLarge(request), on: connection)
+        }
+        return MHD_Result.YES
+    }
+    let state = Unmanaged<PendingRequest>.fromOpaque(stateRaw).takeUnretainedValue()
+    if uploadSize.pointee > 0 {
+        if !state.overflow, let uploadData {
+            if state.body.count + uploadSize.pointee > server.limits.maxBodyBytes {
+                state.overflow = true
+                state.body = []
+            } else {
+                uploadData.withMemoryRebound(to: UInt8.self, capacity: uploadSize.pointee) {
+                    state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: uploadSize.pointee))
+                }
+            }
+        }
+        uploadSize.pointee = 0
+        return MHD_Result.YES
+    }
+    let request = makeRequest(connection, url, method, body: state.body)
+    let response = state.overflow ? server.tooLarge(request) : server.handler(request)
+    return send(response, on: connection)
+}
+
+private func httpCompleted(
+    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+    _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ code: MHD_RequestTerminationCode
+) {
+    guard let requestContext, let raw = requestContext.pointee else { return }
+    Unmanaged<PendingRequest>.fromOpaque(raw).release()
+    requestContext.pointee = nil
+}
+
+private func makeRequest(
+    _ connection: OpaquePointer, _ url: UnsafePointer<CChar>?, _ method: UnsafePointer<CChar>?, body: [UInt8]
+) -> HTTPRequest {
+    var address = [CChar](repeating: 0, count: 64)
+    var client = ""
+    if scrm_mhd_client_address(connection, &address, address.count) == 0 {
+        client = String(decoding: address.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    return HTTPRequest(
+        method: method.map { String(cString: $0) } ?? "GET",
+        path: url.map { String(cString: $0) } ?? "/",
+        query: values(connection, .GET_ARGUMENT_KIND, lowercased: false),
+        headers: values(connection, .HEADER_KIND, lowercased: true),
+        body: body,
+        clientAddress: client)
+}
+
+private func lookup(_ connection: OpaquePointer, _ kind: MHD_ValueKind, _ key: String) -> String? {
+    MHD_lookup_connection_value(connection, kind, key).map { String(cString: $0) }
+}
+
+/// Collects key/value pairs of one kind; the box lives only for the duration of the call.
+private final class PairBox {
+    var pairs: [String: String] = [:]
+    let lowercased: Bool
+    init(lowercased: Bool) { self.lowercased = lowercased }
+}
+
+private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercased: Bool) -> [String: String] {
+    let box = PairBox(lowercased: lowercased)
+    withExtendedLifetime(box) {
+        _ = MHD_get_connection_values(
+            connection, kind,
+            { cls, _, key, value in
+                guard let cls, let key else { return MHD_Result.YES }
+                let box = Unmanaged<PairBox>.fromOpaque(cls).takeUnretainedValue()
+                var name = String(cString: key)
+                if box.lowercased { name = name.lowercased() }
+                if box.pairs[name] == nil { box.pairs[name] = value.map { String(cString: $0) } ?? "" }
+                return MHD_Result.YES
+            }, Unmanaged.passUnretained(box).toOpaque())
+    }
+    return box.pairs
+}
+
+private func send(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+    let handle = response.body.withUnsafeBytes { bytes in
+        MHD_create_response_from_buffer(
+            bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+    }
+    guard let handle else { return MHD_Result.NO }
+    defer { MHD_destroy_response(handle) }
+    for (name, value) in response.headers { _ = MHD_add_response_header(handle, name, value) }
+    return MHD_queue_response(connection, UInt32(response.status), handle)
+}

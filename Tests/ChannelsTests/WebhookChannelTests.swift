@@ -1,0 +1,86 @@
+import Channels
+import Crypto
+import Foundation
+import JSON
+import TestKit
+import Testing
+
+@Suite struct WebhookChannelSends {
+    @Test func postsTheRenderedBodyWithJobIDAndSignature() async throws {
+        let server = try FakeHTTPServer(response: ScriptedResponse(status: 204))
+        defer { server.stop() }
+        let hook = try channel(
+            ["type": "webhook", "url": server.url + "/hooks/in", "secret": "s3cr3t"],
+            extra: [("headers", ["X-Shop": "north"])])
+        let body: JSONValue = ["order": "A-1", "name": "张三"]
+
+        let outcome = await send(hook, ["body": body], job: "job-42")
+
+        #expect(outcome == .delivered(detail: "HTTP 204"))
+        let request = try #require(server.requests.first)
+        #expect(request.method == "POST")
+        #expect(request.path == "/hooks/in")
+        #expect(request.header("X-Scrm-Job") == "job-42")
+        #expect(request.header("X-Shop") == "north")
+        #expect(request.header("Content-Type")?.hasPrefix("application/json") == true)
+        #expect(try json(request) == body)
+        let expected = "sha256=" + Bytes.hex(HMAC.sha256(key: Array("s3cr3t".utf8), message: request.body))
+        #expect(request.header("X-Scrm-Signature") == expected)
+    }
+
+    @Test func sendsTheEventWhenTheEntryHasNoBody() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        let hook = try channel(["type": "webhook", "url": server.url])
+        let event: JSONValue = ["id": "e1", "action": "APPOINTMENT_CREATE"]
+
+        let outcome = await send(hook, [:], event: event)
+
+        #expect(outcome == .delivered(detail: "HTTP 200"))
+        #expect(try json(server.requests.first) == event)
+        #expect(server.requests.first?.header("X-Scrm-Signature") == nil)
+    }
+
+    @Test func classifiesStatusesAsDeliveredRetryOrFailed() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        let hook = try channel(["type": "webhook", "url": server.url])
+        server.enqueue(
+            ScriptedResponse(status: 500, body: "boom"), ScriptedResponse(status: 429, headers: [("Retry-After", "7")]),
+            ScriptedResponse(status: 401, body: "who are you"), ScriptedResponse(status: 404))
+
+        let outcomes = [
+            await send(hook, ["body": "x"]), await send(hook, ["body": "x"]), await send(hook, ["body": "x"]),
+            await send(hook, ["body": "x"]),
+        ]
+
+        #expect(outcomes[0] == .retry(reason: "HTTP 500: boom", after: nil))
+        #expect(outcomes[1] == .retry(reason: "HTTP 429", after: .seconds(7)))
+        #expect(outcomes[2] == .failed(reason: "HTTP 401: who are you"))
+        #expect(outcomes[3] == .failed(reason: "HTTP 404"))
+    }
+
+    @Test func aHangingEndpointTimesOutAsRetry() async throws {
+        let server = try FakeHTTPServer(response: ScriptedResponse(status: 200, delay: .seconds(3)))
+        defer { server.stop() }
+        let hook = try channel(["type": "webhook", "url": server.url, "timeout": "300ms"])
+        let started = ContinuousClock.now
+
+        let outcome = await send(hook, ["body": "x"])
+
+        #expect(outcome == .retry(reason: "timed out", after: nil))
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func aRefusedConnectionIsRetried() async throws {
+        let server = try FakeHTTPServer()
+        let url = server.url
+        server.stop()
+        let hook = try channel(["type": "webhook", "url": url])
+
+        let outcome = await send(hook, ["body": "x"])
+
+        #expect(isRetry(outcome))
+        #expect(outcome.reason?.hasPrefix("connection failed") == true)
+    }
+}
