@@ -3,7 +3,7 @@
 # apt-get only installs what is missing. Needs root or sudo for apt-get.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-PACKAGES=(wrk nginx-light prometheus-alertmanager python3-cryptography curl)
+PACKAGES=(wrk nginx-light prometheus-alertmanager python3-cryptography curl sqlite3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

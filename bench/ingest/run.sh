@@ -13,7 +13,7 @@ WARMUP=${WARMUP:-3}
 CONNS=${CONNS:-"1 16 64"}
 FILL=${FILL:-100000}
 POOL=${POOL:-60000}
-ONLY=${ONLY:-"nginx scrm-notify alertmanager"}
+ONLY=${ONLY:-"nginx scrm-notify alertmanager"}  # also: scrm-notify-norules
 OUT=${OUT:-$BENCH_DIR/out/ingest-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
@@ -101,32 +101,55 @@ if [[ " $ONLY " == *" nginx "* ]]; then
   record_rss nginx after-runs "$TOTAL_OK" "$NGINX_PID" $(pgrep -P "$NGINX_PID")
 fi
 
-if [[ " $ONLY " == *" scrm-notify "* ]]; then
+# record_backlog NAME LABEL DIR: how many stored pushes the planner has not planned yet (read-only look at the
+# store; diagnostic only, skipped when sqlite3 is missing or the schema differs).
+record_backlog() {
+  local row
+  row=$(sqlite3 -readonly "$3/data/scrm-notify.sqlite" \
+    "SELECT count(*) || ' ' || sum(planned = 0) FROM inbox" 2>/dev/null) || return 0
+  echo "backlog server=$1 label=$2 stored=${row% *} unplanned=${row#* }" >>"$RESULTS"
+}
+
+# run_scrm NAME RULES: one scrm-notify measurement; RULES=none leaves the rules folder empty, so the run shows
+# ingest alone (decrypt, decode, grouped commit) without planning and delivery sharing the writer.
+run_scrm() {
+  local name=$1 rules=$2 round
   if [[ ! -x $SCRM_BIN ]]; then
-    echo "scrm-notify: $SCRM_BIN not built (run bench/setup.sh); skipped" >&2
-  else
-    echo "scrm-notify: encrypted pushes" >&2
-    SCRM_DIR=$OUT/scrm-notify
-    write_scrm_config "$SCRM_DIR" http://127.0.0.1:18091/hook
-    start_bg scrm-notify "$SCRM_DIR/scrm-notify.log" "$SCRM_BIN" serve --config "$SCRM_DIR/scrm-notify.yaml"
-    SCRM_PID=$BG_PID
-    wait_http http://127.0.0.1:18080/readyz 60
-    PUSH_PATH=/callback measure scrm-notify http://127.0.0.1:18080 "$SCRM_PID" "$BENCH_DIR/ingest/push.lua" \
-      "$PUSHES"
-    record_rss scrm-notify after-runs "$TOTAL_OK" "$SCRM_PID"
+    echo "$name: $SCRM_BIN not built (run bench/setup.sh); skipped" >&2
+    return 0
+  fi
+  echo "$name: encrypted pushes" >&2
+  local dir=$OUT/$name
+  write_scrm_config "$dir" http://127.0.0.1:18091/hook
+  [[ $rules == none ]] && rm -f "$dir/rules/"*.yaml
+  start_bg "$name" "$dir/scrm-notify.log" "$SCRM_BIN" serve --config "$dir/scrm-notify.yaml"
+  local pid=$BG_PID
+  wait_http http://127.0.0.1:18080/readyz 60
+  PUSH_PATH=/callback measure "$name" http://127.0.0.1:18080 "$pid" "$BENCH_DIR/ingest/push.lua" "$PUSHES"
+  record_rss "$name" after-runs "$TOTAL_OK" "$pid"
+  record_backlog "$name" after-runs "$dir"
+  if [[ $rules != none ]]; then
     # Top up to FILL accepted pushes in 5-second rounds, at most 40 of them.
     for round in $(seq 40); do
       ((TOTAL_OK < FILL)) || break
-      bench_wrk scrm-notify "fill$round" 64 5 "$BENCH_DIR/ingest/push.lua" http://127.0.0.1:18080 "$PUSHES" \
-        "$(tag scrm-notify "fill$round")" 2 /callback
+      bench_wrk "$name" "fill$round" 64 5 "$BENCH_DIR/ingest/push.lua" http://127.0.0.1:18080 "$PUSHES" \
+        "$(tag "$name" "fill$round")" 2 /callback
       TOTAL_OK=$((TOTAL_OK + LAST_OK))
     done
-    record_rss scrm-notify after-fill "$TOTAL_OK" "$SCRM_PID"
-    sleep 5
-    record_rss scrm-notify after-fill+5s "$TOTAL_OK" "$SCRM_PID"
-    curl -s --max-time 5 http://127.0.0.1:18080/metrics >"$SCRM_DIR/metrics.txt" || true
-    stop_pid "$SCRM_PID"
+    record_rss "$name" after-fill "$TOTAL_OK" "$pid"
+    record_backlog "$name" after-fill "$dir"
   fi
+  sleep 5
+  record_rss "$name" "5s-later" "$TOTAL_OK" "$pid"
+  curl -s --max-time 5 http://127.0.0.1:18080/metrics >"$dir/metrics.txt" || true
+  stop_pid "$pid"
+}
+
+if [[ " $ONLY " == *" scrm-notify "* ]]; then
+  run_scrm scrm-notify one-rule
+fi
+if [[ " $ONLY " == *" scrm-notify-norules "* ]]; then
+  run_scrm scrm-notify-norules none
 fi
 
 if [[ " $ONLY " == *" alertmanager "* ]]; then
@@ -139,7 +162,7 @@ if [[ " $ONLY " == *" alertmanager "* ]]; then
   PUSH_PATH= measure alertmanager http://127.0.0.1:18093 "$AM_PID" "$BENCH_DIR/ingest/alerts.lua"
   record_rss alertmanager after-runs "$TOTAL_OK" "$AM_PID"
   sleep 5
-  record_rss alertmanager after-runs+5s "$TOTAL_OK" "$AM_PID"
+  record_rss alertmanager 5s-later "$TOTAL_OK" "$AM_PID"
   stop_pid "$AM_PID"
 fi
 

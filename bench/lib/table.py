@@ -7,11 +7,16 @@
 import sys
 import time
 
-NAMES = {"nginx": "nginx (static 200)", "scrm-notify": "scrm-notify", "alertmanager": "Alertmanager"}
+NAMES = {
+    "nginx": "nginx (static 200)",
+    "scrm-notify": "scrm-notify",
+    "scrm-notify-norules": "scrm-notify, no rules",
+    "alertmanager": "Alertmanager",
+}
 
 
 def parse(path):
-    runs, rss = {}, []
+    runs, rss, backlog = {}, [], []
     with open(path, encoding="utf-8") as f:
         for line in f:
             kind, *fields = line.split()
@@ -20,7 +25,9 @@ def parse(path):
                 runs[(row["server"], row["label"])] = row
             elif kind == "rss":
                 rss.append(row)
-    return runs, rss
+            elif kind == "backlog":
+                backlog.append(row)
+    return runs, rss, backlog
 
 
 def rate(runs, server, conns):
@@ -44,7 +51,7 @@ def latency(runs, server, conns):
 
 
 def main():
-    runs, rss = parse(sys.argv[1])
+    runs, rss, backlog = parse(sys.argv[1])
     conns = sorted({int(r["conns"]) for (s, label), r in runs.items() if label.startswith("c")})
     print("Ingest, %s. Accepted requests per second (HTTP 200 only):" % time.strftime("%Y-%m-%d %H:%M %Z"))
     print()
@@ -61,6 +68,16 @@ def main():
     print("| ---: | ---: | ---: | ---: |")
     for c in conns:
         print("| %d | %s |" % (c, " | ".join(latency(runs, s, c) for s in ("nginx", "scrm-notify", "alertmanager"))))
+    extra = sorted({s for (s, _) in runs} - {"nginx", "scrm-notify", "alertmanager"})
+    if extra:
+        print()
+        print("Diagnostic runs, accepted per second and p50 / p99 ms:")
+        print()
+        print("| server | " + " | ".join("%d connections" % c for c in conns) + " |")
+        print("| --- |" + " ---: |" * len(conns))
+        for server in extra:
+            cells = ["%s, %s" % (fmt_rate(rate(runs, server, c)), latency(runs, server, c)) for c in conns]
+            print("| %s | %s |" % (NAMES.get(server, server), " | ".join(cells)))
     print()
     print("Resident memory (VmRSS; nginx: master and workers):")
     print()
@@ -69,6 +86,12 @@ def main():
     for row in rss:
         print("| %s | %s | %s | %.0f MB |" % (NAMES.get(row["server"], row["server"]), row["label"],
                                             "{:,}".format(int(row["requests"])), int(row["kb"]) / 1024))
+    if backlog:
+        print()
+        for row in backlog:
+            print("- %s, %s: %s pushes stored, %s of them not yet planned" % (
+                NAMES.get(row["server"], row["server"]), row["label"], "{:,}".format(int(row["stored"])),
+                "{:,}".format(int(row["unplanned"] or 0))))
     bad = [(k, r) for k, r in runs.items() if int(r["non200"]) or int(r["errors"])]
     if bad:
         print()
