@@ -107,12 +107,32 @@ start_am() {
     --web.listen-address=127.0.0.1:18093 --cluster.listen-address= --log.level=warn
 }
 
+# disk_fsync: p50 and p99 of 200 fdatasync calls after 4 kB writes in bench/out (what a durable commit costs).
+disk_fsync() {
+  "$PY" - "$BENCH_DIR/out" <<'PY'
+import os, sys, time
+path = os.path.join(sys.argv[1], "fsync-probe.tmp")
+fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+times = []
+for _ in range(200):
+    os.write(fd, b"x" * 4096)
+    start = time.perf_counter()
+    os.fdatasync(fd)
+    times.append(time.perf_counter() - start)
+os.close(fd)
+os.unlink(path)
+times.sort()
+print("fdatasync p50 %.2f ms, p99 %.2f ms" % (times[100] * 1e3, times[198] * 1e3))
+PY
+}
+
 # machine_info: the facts the README's results need, as markdown list items.
 machine_info() {
   echo "- CPU: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores online"
   echo "- memory: $(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "- OS: Debian $(cat /etc/debian_version), kernel $(uname -r)"
-  echo "- load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine competes)"
+  echo "- disk: $(disk_fsync)"
   echo "- wrk $(wrk --version 2>&1 | awk 'NR == 1 {print $2}'), nginx $(nginx -v 2>&1 | sed 's#.*/##')," \
     "Alertmanager $(prometheus-alertmanager --version 2>&1 | awk 'NR == 1 {print $3}')"
   echo "- scrm-notify: commit $(git -C "$REPO" rev-parse --short HEAD), \`swift build -c release\`"
