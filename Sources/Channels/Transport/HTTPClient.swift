@@ -113,7 +113,9 @@ final class CurlLoop: @unchecked Sendable {
             curl_multi_perform(multi, &running)
             collectFinished(&active)
             var ready: Int32 = 0
-            curl_multi_poll(multi, nil, 0, 1000, &ready)
+            // libcurl shortens the wait for its own timers and `submit` wakes it, so an idle client sleeps long:
+            // an idle daemon should not wake every second.
+            curl_multi_poll(multi, nil, 0, active.isEmpty ? 60_000 : 1000, &ready)
         }
         curl_multi_cleanup(multi)
     }

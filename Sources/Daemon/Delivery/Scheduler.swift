@@ -71,6 +71,9 @@ final class Scheduler: @unchecked Sendable {
     /// `retry`), and the only wake-up of an idle daemon.
     static let idleWake: TimeInterval = 60
 
+    /// `date` in whole milliseconds, rounded as the store rounds times, so "due" here means due to `claimDue`.
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
     private func run() {
         while true {
             let capacity: Int = condition.withLock {
@@ -83,7 +86,7 @@ final class Scheduler: @unchecked Sendable {
                 do {
                     // A read first: most pokes (a plan, a finished send) find nothing due, and need no write.
                     let now = clock.now()
-                    if let next = try store.nextDueTime(), next <= now {
+                    if let next = try store.nextDueTime(), Self.milliseconds(next) <= Self.milliseconds(now) {
                         let jobs = try store.claimDue(now: now, limit: capacity)
                         if !jobs.isEmpty {
                             condition.withLock { inFlight += jobs.count }
