@@ -3,13 +3,18 @@ import COpenSSL
 /// One-shot message digests through OpenSSL.
 public enum Digest {
     /// SHA-1 of `data` (20 bytes).
-    public static func sha1(_ data: some Collection<UInt8>) -> [UInt8] { digest(data, EVP_sha1(), 20) }
+    public static func sha1(_ data: some Collection<UInt8>) -> [UInt8] { digest(Array(data), EVP_sha1(), 20) }
+
+    /// SHA-1 of a byte array, without the generic entry's run-time type lookups.
+    public static func sha1(_ data: [UInt8]) -> [UInt8] { digest(data, EVP_sha1(), 20) }
 
     /// SHA-256 of `data` (32 bytes).
-    public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] { digest(data, EVP_sha256(), 32) }
+    public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] { digest(Array(data), EVP_sha256(), 32) }
 
-    private static func digest(_ data: some Collection<UInt8>, _ md: OpaquePointer?, _ size: Int) -> [UInt8] {
-        let input = Array(data)
+    /// SHA-256 of a byte array, without the generic entry's run-time type lookups.
+    public static func sha256(_ data: [UInt8]) -> [UInt8] { digest(data, EVP_sha256(), 32) }
+
+    private static func digest(_ input: [UInt8], _ md: OpaquePointer?, _ size: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: size)
         var length: UInt32 = 0
         let ok = input.withUnsafeBufferPointer { source in

@@ -1,36 +1,60 @@
 /// A JSON object that keeps its members in the order they were received or added.
+///
+/// Members are kept in one array and found by a linear search: the objects of a push have a few dozen members,
+/// and building a hash table for each one cost more than every lookup it saved. A repeated name in parsed
+/// input is kept as received; lookups see its last value, as most JSON readers do.
 public struct JSONObject: Sendable, Hashable, Sequence {
-    /// Member names in order; each appears once.
-    public private(set) var keys: [String] = []
-    private var values: [String: JSONValue] = [:]
+    /// The members in order.
+    public private(set) var members: [Member] = []
+
+    /// One name and its value.
+    public struct Member: Sendable, Hashable {
+        public var key: String
+        public var value: JSONValue
+    }
 
     public init() {}
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    /// Member names in order.
+    public var keys: [String] { members.map(\.key) }
+    public var count: Int { members.count }
+    public var isEmpty: Bool { members.isEmpty }
 
     /// The member `key`; setting nil removes it, setting a value keeps the member's place or appends it.
     public subscript(key: String) -> JSONValue? {
-        get { values[key] }
+        get { index(of: key).map { members[$0].value } }
         set {
             if let newValue {
-                if values.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if values.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let index = index(of: key) { members[index].value = newValue } else { append(key, newValue) }
+            } else {
+                members.removeAll { $0.key == key }
             }
         }
     }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
-        var index = 0
-        return AnyIterator {
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            let key = keys[index]
-            return (key, values[key]!)
-        }
+    /// Appends a member without looking for an earlier one of the same name (the parser's fast path).
+    mutating func append(_ key: String, _ value: JSONValue) {
+        members.append(Member(key: key, value: value))
     }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.values == rhs.values }
-    public func hash(into hasher: inout Hasher) { hasher.combine(values) }
+    private func index(of key: String) -> Int? { members.lastIndex { $0.key == key } }
+
+    public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
+        var iterator = members.makeIterator()
+        return AnyIterator { iterator.next().map { ($0.key, $0.value) } }
+    }
+
+    /// Objects are equal when they hold the same names with equal values, in any order.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        return lhs.members.allSatisfy { rhs[$0.key] == $0.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        // Order-independent, to agree with ==: a sum of each member's own hash.
+        var sum = 0
+        for member in members { sum &+= member.hashValue }
+        hasher.combine(count)
+        hasher.combine(sum)
+    }
 }

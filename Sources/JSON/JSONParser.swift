@@ -13,11 +13,15 @@ extension JSONValue {
 
     /// Parses one JSON value from UTF-8 bytes; trailing white space is allowed, anything else is an error.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { (buffer) throws(JSONError) -> JSONValue in
+        try parse(Array(bytes))
+    }
+
+    /// Parses one JSON value from a byte array. Callers in other modules reach this concrete form directly; the
+    /// generic one above would look up type metadata at run time on every call.
+    public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONError) -> JSONValue in
             var parser = JSONParser(bytes: buffer)
-            let value = try parser.parseDocument()
-            return value
+            return try parser.parseDocument()
         }
     }
 
@@ -100,7 +104,7 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipSpace()
-            object[key] = try parseValue()
+            object.append(key, try parseValue())
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {

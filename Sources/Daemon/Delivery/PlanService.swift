@@ -85,13 +85,19 @@ final class PlanService: @unchecked Sendable {
             let now = clock.now()
             var outcomes: [Outcome] = []
             var orders = Set<String>()
+            let kinds = Set(runtime.rules.rules.map(\.on))
             for stored in batch {
+                // No rule listens for this kind of event, and an event of another kind leaves their jobs alone:
+                // nothing to decode, nothing to change.
+                guard kinds.contains(stored.kind) else {
+                    outcomes.append(.nothing(for: stored.id, at: now))
+                    continue
+                }
                 // A second event of the same appointment is planned against the first one's committed jobs.
                 if let order = stored.orderKey, !orders.insert(order).inserted { break }
                 guard let event = try? Event.decode(stored.raw, clock: shopClock) else {
                     logger.error("stored event cannot be decoded; not planned", ["event.id": stored.id])
-                    let empty = PlanCommit(eventID: stored.id, newJobs: [], cancel: [], reschedule: [], at: now)
-                    outcomes.append(Outcome(eventID: stored.id, commit: empty, cancellations: []))
+                    outcomes.append(.nothing(for: stored.id, at: now))
                     continue
                 }
                 outcomes.append(outcome(of: event, eventID: stored.id, runtime: runtime, now: now))
@@ -154,6 +160,12 @@ final class PlanService: @unchecked Sendable {
         let eventID: String
         let commit: PlanCommit
         let cancellations: [ReplanDiff.Cancellation]
+
+        /// Marks the event planned and changes nothing else.
+        static func nothing(for eventID: String, at now: Date) -> Outcome {
+            let commit = PlanCommit(eventID: eventID, newJobs: [], cancel: [], reschedule: [], at: now)
+            return Outcome(eventID: eventID, commit: commit, cancellations: [])
+        }
     }
 
     /// Plans `event` and diffs the plan against the appointment's pending jobs of the rules it concerns.
