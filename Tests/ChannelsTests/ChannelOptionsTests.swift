@@ -59,25 +59,36 @@ import Testing
 }
 
 @Suite struct RateLimiting {
-    @Test func aBurstGoesAtOnceAndExcessSendsWaitTheirTurn() {
+    @Test func aBurstGoesAtOnceAndExcessSendsWaitForTheWindowToMove() {
         let limiter = RateLimiter(limit: RateLimit(count: 3, period: .seconds(60)))
         let now = Date(timeIntervalSince1970: 1_000_000)
 
-        let slots = (0..<5).map { _ in limiter.reserve(now: now) }
+        let slots = (0..<7).map { _ in limiter.reserve(now: now) }
 
         #expect(slots[0] == now && slots[1] == now && slots[2] == now)
-        #expect(abs(slots[3].timeIntervalSince(now) - 20) < 0.001)
-        #expect(abs(slots[4].timeIntervalSince(now) - 40) < 0.001)
+        #expect(slots[3] == now + 60 && slots[4] == now + 60 && slots[5] == now + 60)
+        #expect(slots[6] == now + 120)
     }
 
-    @Test func tokensComeBackWithTime() {
+    @Test func neverMoreThanTheLimitInAnyWindow() {
+        let limiter = RateLimiter(limit: RateLimit(count: 20, period: .seconds(60)))
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        // Sends asked for at irregular moments over ten minutes, many more than the limit allows.
+        var slots: [Date] = []
+        for step in 0..<400 { slots.append(limiter.reserve(now: start + Double(step * step % 600))) }
+        slots.sort()
+        for (index, slot) in slots.enumerated() where index + 20 < slots.count {
+            #expect(slots[index + 20].timeIntervalSince(slot) >= 60)
+        }
+    }
+
+    @Test func aSlotFreesWhenItsSendLeavesTheWindow() {
         let limiter = RateLimiter(limit: RateLimit(count: 2, period: .seconds(2)))
         let now = Date(timeIntervalSince1970: 1_000_000)
         _ = limiter.reserve(now: now)
         _ = limiter.reserve(now: now)
-        let later = now.addingTimeInterval(1)
-        #expect(limiter.reserve(now: later) == later)
-        #expect(abs(limiter.reserve(now: later).timeIntervalSince(later) - 1) < 0.001)
+        #expect(limiter.reserve(now: now + 1) == now + 2)
+        #expect(limiter.reserve(now: now + 5) == now + 5)
     }
 }
 

@@ -1,32 +1,32 @@
 import Foundation
 
-/// A token bucket for one channel: a burst of up to `limit.count` sends, then one every `period / count`.
-/// Excess sends are not refused: each reservation gets the time its turn comes.
+/// A sliding window for one channel: at most `limit.count` sends in any span of `limit.period`.
+///
+/// Excess sends are not refused: each reservation gets the time its turn comes, the moment the oldest of the
+/// last `count` sends leaves the window. (A token bucket would let up to twice the count through in one window,
+/// which a robot limited to 20 a minute answers with a rate-limit error.)
 public final class RateLimiter: @unchecked Sendable {
     /// The limit enforced.
     public let limit: RateLimit
     private let lock = NSLock()
-    // Guarded by `lock`: tokens left at `updated`; negative when sends are queued for future tokens.
-    private var tokens: Double
-    private var updated: Date?
+    // Guarded by `lock`: the times given to the last `limit.count` sends, oldest first.
+    private var slots: [Date] = []
 
-    /// Makes a full bucket for `limit`.
+    /// Makes a limiter with no sends yet.
     public init(limit: RateLimit) {
         self.limit = limit
-        self.tokens = Double(limit.count)
     }
 
-    /// Takes a token and returns when the send that holds it may go: `now` when one is free, else later.
+    /// Reserves a send and returns when it may go: `now` when the window has room, else when it will.
     public func reserve(now: Date = Date()) -> Date {
-        let perSecond = Double(limit.count) / seconds(limit.period)
+        let period = seconds(limit.period)
         return lock.withLock {
-            if let updated, now > updated {
-                tokens = min(Double(limit.count), tokens + now.timeIntervalSince(updated) * perSecond)
+            var at = max(now, slots.last ?? now)
+            if slots.count >= limit.count {
+                at = max(at, slots.removeFirst().addingTimeInterval(period))
             }
-            if updated.map({ now > $0 }) ?? true { updated = now }
-            tokens -= 1
-            guard tokens < 0 else { return now }
-            return (updated ?? now).addingTimeInterval(-tokens / perSecond)
+            slots.append(at)
+            return at
         }
     }
 
