@@ -9,25 +9,29 @@ final class DaemonMetrics: Sendable {
     /// Where the metrics live; rendered by `GET /metrics`.
     let registry: MetricsRegistry
     private let sendBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+    /// The push counters by result, looked up once: every push counts one, from many threads at once.
+    private let eventCounters: [String: Counter]
 
     /// Metrics in `registry`, with the push counters at zero and the build's version published.
     init(registry: MetricsRegistry = MetricsRegistry()) {
         self.registry = registry
-        for result in Self.eventResults { _ = eventsCounter(result) }
+        var counters: [String: Counter] = [:]
+        for result in Self.eventResults { counters[result] = Self.eventsCounter(registry, result) }
+        eventCounters = counters
         registry.gauge(
             "scrm_notify_build_info", help: "Always 1; the version is in the label.",
             labels: ["version": CommandLineTool.version]
         ).set(1)
     }
 
-    private func eventsCounter(_ result: String) -> Counter {
+    private static func eventsCounter(_ registry: MetricsRegistry, _ result: String) -> Counter {
         registry.counter(
             "scrm_notify_events_received_total", help: "Pushes received, by result.", labels: ["result": result])
     }
 
     /// Counts one push by result: accepted, duplicate, malformed, bad_signature, store_failed.
     func eventsReceived(result: String) {
-        eventsCounter(result).increment(by: 1)
+        (eventCounters[result] ?? Self.eventsCounter(registry, result)).increment(by: 1)
     }
 
     /// Counts one notification result (sent, retry, failed, missed, cancelled, skipped) and, for a real send
