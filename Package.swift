@@ -38,7 +38,8 @@ let package = Package(
 
         // Benchmarks: built on demand with `swift build -c release --product bench-…`, never run by the tests.
         .executableTarget(name: "bench-decode", dependencies: ["Events", "JSON", "Crypto"], path: "bench/decode"),
-        .executableTarget(name: "bench-channels", dependencies: ["Channels", "TestKit", "JSON"], path: "bench/channels"),
+        .executableTarget(
+            name: "bench-channels", dependencies: ["Channels", "TestKit", "JSON"], path: "bench/channels"),
 
         // Fuzz targets: fuzz/run.sh builds them with libFuzzer and ASan (-DFUZZING); a plain build replays files.
         .systemLibrary(name: "CFuzzer", path: "fuzz/CFuzzer"),

@@ -25,10 +25,31 @@ import Testing
               ding: {type: dingtalk, url: "\(url)/robot/send?access_token=dingtoken-5c2e", secret: dingsecret-91bd}
               feishu: {type: feishu, url: "\(url)/hook/x", secret: feishusecret-0a9d}
               slack: {type: slack, url: "\(url)/services/slackhook-33aa"}
-              hook: {type: webhook, url: "\(url)/h", secret: hooksecret-8e1f, headers: {Authorization: "Bearer hookbearer-6b7c"}}
-              ali: {type: aliyun-sms, url: "\(url)/", access_key_id: aliid-4d4d, access_key_secret: alisecret-2f2f, sign_name: 店}
-              tc: {type: tencent-sms, url: "\(url)/", secret_id: tcid-1c1c, secret_key: tckey-9e9e, sdk_app_id: "1400000000", sign_name: 店}
-              mail: {type: smtp, url: "smtp://127.0.0.1:\(sink.port)", username: u, password: smtppass-7a7a, from: a@example.com, timeout: 1s}
+              hook:
+                type: webhook
+                url: "\(url)/h"
+                secret: hooksecret-8e1f
+                headers: {Authorization: "Bearer hookbearer-6b7c"}
+              ali:
+                type: aliyun-sms
+                url: "\(url)/"
+                access_key_id: aliid-4d4d
+                access_key_secret: alisecret-2f2f
+                sign_name: 店
+              tc:
+                type: tencent-sms
+                url: "\(url)/"
+                secret_id: tcid-1c1c
+                secret_key: tckey-9e9e
+                sdk_app_id: "1400000000"
+                sign_name: 店
+              mail:
+                type: smtp
+                url: "smtp://127.0.0.1:\(sink.port)"
+                username: u
+                password: smtppass-7a7a
+                from: a@example.com
+                timeout: 1s
             """
         let rules = """
             rules:

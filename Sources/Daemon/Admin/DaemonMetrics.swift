@@ -40,7 +40,8 @@ final class DaemonMetrics: Sendable {
         registry.counter(
             "scrm_notify_notifications_total",
             help:
-                "Notifications settled or retried, by channel and result (sent, retry, failed, missed, cancelled, skipped).",
+                "Notifications settled or retried, by channel and result "
+                + "(sent, retry, failed, missed, cancelled, skipped).",
             labels: ["channel": channel, "result": result]
         ).increment(by: 1)
         if result == "sent" || result == "retry" || result == "failed" {

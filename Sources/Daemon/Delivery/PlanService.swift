@@ -233,7 +233,8 @@ final class PlanService: @unchecked Sendable {
                 let moved = quiet.adjust(due, timeZone: shopClock.timeZone)
                 if moved != due {
                     let note =
-                        "due \(stamp(due)) inside the quiet hours of channel \(planned.channel), moved to \(stamp(moved))"
+                        "due \(stamp(due)) inside the quiet hours of channel \(planned.channel), "
+                        + "moved to \(stamp(moved))"
                     reason = reason.map { "\($0); \(note)" } ?? note
                     due = moved
                 }
