@@ -25,6 +25,7 @@ public final class MetricsRegistry: @unchecked Sendable {
 
     private let lock = NSLock()
     private var families: [String: Family] = [:]
+    private var scrapeHooks: [@Sendable () -> Void] = []
 
     /// An empty registry.
     public init() {}
@@ -52,6 +53,12 @@ public final class MetricsRegistry: @unchecked Sendable {
         }
         guard case .histogram(let histogram) = series else { preconditionFailure("\(name) is not a histogram") }
         return histogram
+    }
+
+    /// Runs `body` at the start of every render, outside the registry's lock: where several scrape-time gauges
+    /// share one expensive reading, the hook takes it once and the gauges read its result.
+    public func onScrape(_ body: @escaping @Sendable () -> Void) {
+        lock.withLock { scrapeHooks.append(body) }
     }
 
     /// A gauge whose value `body` computes at each scrape (e.g. jobs by state); registering again replaces it.
@@ -91,6 +98,8 @@ public final class MetricsRegistry: @unchecked Sendable {
 
     /// Every metric in the Prometheus text exposition format (version 0.0.4), families sorted by name.
     public func render() -> String {
+        let hooks = lock.withLock { scrapeHooks }
+        for hook in hooks { hook() }
         let snapshot = lock.withLock { families }
         var out = ""
         for name in snapshot.keys.sorted() {

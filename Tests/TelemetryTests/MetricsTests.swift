@@ -104,3 +104,27 @@ import Testing
         #expect(names == ["# TYPE a_total counter", "# TYPE b_total counter"])
     }
 }
+
+@Suite struct ScrapeHooks {
+    @Test func aHookRunsOnceAtTheStartOfEachRenderBeforeTheGauges() {
+        let registry = MetricsRegistry()
+        let readings = ReadingBox()
+        registry.onScrape { readings.take() }
+        for name in ["a", "b", "c"] {
+            registry.gaugeFunction("shared_\(name)", help: "Reads the hook's value.") { Double(readings.value) }
+        }
+        let first = registry.render()
+        let second = registry.render()
+        #expect(readings.value == 2)
+        #expect(first.contains("shared_a 1") && first.contains("shared_c 1"))
+        #expect(second.contains("shared_b 2"))
+    }
+}
+
+/// A counter of hook runs; guarded by its lock.
+private final class ReadingBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func take() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}

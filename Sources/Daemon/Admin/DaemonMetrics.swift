@@ -67,10 +67,11 @@ final class DaemonMetrics: Sendable {
     /// Publishes gauges read from the store at scrape time.
     func watch(store: Store) {
         let counts = JobCounts(store: store)
+        registry.onScrape { counts.read() }
         for state in JobState.allCases {
             registry.gaugeFunction(
                 "scrm_notify_jobs", help: "Notifications in the store, by state.", labels: ["state": state.rawValue]
-            ) { Double(counts.current()[state] ?? 0) }
+            ) { Double(counts.latest[state] ?? 0) }
         }
         registry.gaugeFunction("scrm_notify_store_size_bytes", help: "Size of the SQLite store.", labels: [:]) {
             Double(store.sizeInBytes())
@@ -82,21 +83,18 @@ final class DaemonMetrics: Sendable {
 /// million jobs in tens of milliseconds.
 private final class JobCounts: @unchecked Sendable {
     let store: Store
-    // `lock` guards `counts` and `readAt`.
+    // `lock` guards `counts`.
     private let lock = NSLock()
     private var counts: [JobState: Int] = [:]
-    private var readAt = Date.distantPast
 
     init(store: Store) { self.store = store }
 
-    /// The counts, read again unless this scrape already read them (within a quarter of a second).
-    func current() -> [JobState: Int] {
-        lock.withLock {
-            if Date().timeIntervalSince(readAt) > 0.25 {
-                counts = (try? store.countsByState()) ?? [:]
-                readAt = Date()
-            }
-            return counts
-        }
+    /// Reads the counts from the store; runs at the start of each scrape.
+    func read() {
+        let fresh = (try? store.countsByState()) ?? [:]
+        lock.withLock { counts = fresh }
     }
+
+    /// The counts of the current scrape.
+    var latest: [JobState: Int] { lock.withLock { counts } }
 }
