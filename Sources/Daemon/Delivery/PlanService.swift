@@ -36,7 +36,7 @@ final class PlanService: @unchecked Sendable {
     }
 
     /// Most events planned and committed in one transaction.
-    static let batchSize = 256
+    static let batchSize = 64
 
     // `wakeScheduled` says whether a pass over the inbox is already queued; its own lock guards it.
     private let wakeScheduled = Mutex(false)
