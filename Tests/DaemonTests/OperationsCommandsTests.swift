@@ -77,6 +77,10 @@ import Testing
         let after = try Self.states(config)
         // A requeued job is due at once, which `jobs` shows as `due`.
         #expect(after == [future: "cancelled", failed: "due"], "\(after)")
+        let due = try SpawnedDaemon.run(["jobs", "--config", config, "--state", "due"])
+        #expect(due.status == 0)
+        #expect(due.stdout.split(separator: "\n").count == 1)
+        #expect(due.stdout.contains("id=\(failed)"))
 
         #expect(try SpawnedDaemon.run(["cancel", "--config", config]).status == 2)
         #expect(try SpawnedDaemon.run(["retry", "--config", config]).status == 2)

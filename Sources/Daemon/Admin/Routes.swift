@@ -24,12 +24,13 @@ extension App {
             if problems.isEmpty { return .json(200, ["status": "reloaded"]) }
             return .json(400, ["status": "refused", "errors": .array(problems.map { .string("\($0)") })])
         case ("GET", "/api/jobs"):
-            let state = request.query["state"].flatMap(JobState.init(rawValue:))
-            if request.query["state"] != nil && state == nil { return .json(400, ["error": "unknown state"]) }
+            let filter = request.query["state"].flatMap(StateFilter.init)
+            if request.query["state"] != nil && filter == nil { return .json(400, ["error": "unknown state"]) }
             do {
-                let jobs = try store.jobs(orderKey: request.query["order"], state: state, limit: 1000)
-                return .json(
-                    200, ["jobs": .array(jobs.map { JobView.json($0, shopClock: shopClock, now: clock.now()) })])
+                let now = clock.now()
+                let jobs = try store.jobs(orderKey: request.query["order"], state: filter?.stored, limit: 1000)
+                    .filter { filter?.keeps($0, now: now) ?? true }
+                return .json(200, ["jobs": .array(jobs.map { JobView.json($0, shopClock: shopClock, now: now) })])
             } catch {
                 return .json(503, ["error": .string("\(error)")])
             }

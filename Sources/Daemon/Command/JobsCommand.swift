@@ -48,16 +48,18 @@ enum JobsCommand {
                 let count = try store.retryFailed(at: Date())
                 print("requeued \(count) failed notification\(count == 1 ? "" : "s")")
             default:
-                var state: JobState?
+                var filter: StateFilter?
                 if let name = arguments.options["state"] {
-                    guard let parsed = JobState(rawValue: name) else {
-                        let names = JobState.allCases.map(\.rawValue).joined(separator: ", ")
+                    guard let parsed = StateFilter(name) else {
+                        let names = StateFilter.names.joined(separator: ", ")
                         printError("scrm-notify: unknown state \"\(name)\"; states are \(names)")
                         return 2
                     }
-                    state = parsed
+                    filter = parsed
                 }
-                let jobs = try store.jobs(orderKey: arguments.options["order"], state: state, limit: 10_000)
+                let now = Date()
+                let jobs = try store.jobs(orderKey: arguments.options["order"], state: filter?.stored, limit: 10_000)
+                    .filter { filter?.keeps($0, now: now) ?? true }
                 if arguments.flags.contains("json") {
                     print(JSONValue.array(jobs.map { JobView.json($0, shopClock: shopClock) }).serialized())
                 } else {
