@@ -137,7 +137,7 @@ public struct ShopClock: Sendable {
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years, March-based years).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -147,7 +147,7 @@ public struct ShopClock: Sendable {
     }
 
     /// The Gregorian date of a day count since 1970-01-01; the inverse of `daysFromCivil`.
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// Calendar arithmetic in the shop's zone without `Calendar`, which is too slow for the evaluation loop.
@@ -17,7 +18,7 @@ public struct ZoneMath: Sendable {
         let local = Int((t + offset(at: t)).rounded(.down))
         let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
         let seconds = local - days * 86400
-        let (year, month, day) = Self.civil(fromDays: days)
+        let (year, month, day) = ShopClock.civilFromDays(days)
         let weekday = ((days % 7 + 7) % 7 + 3) % 7 + 1  // 1970-01-01 was a Thursday
         return (year, month, day, seconds / 3600, seconds / 60 % 60, seconds % 60, weekday)
     }
@@ -37,7 +38,7 @@ public struct ZoneMath: Sendable {
         let n = parts.map { $0! }
         guard (1...12).contains(n[1]), (1...31).contains(n[2]) else { return nil }
         let clock = n.count == 6 ? n[3] * 3600 + n[4] * 60 + n[5] : 0
-        let local = Double(Self.days(year: n[0], month: n[1], day: n[2]) * 86400 + clock)
+        let local = Double(ShopClock.daysFromCivil(year: n[0], month: n[1], day: n[2]) * 86400 + clock)
         let guess = local - offset(at: local)
         return local - offset(at: guess)
     }
@@ -63,29 +64,6 @@ public struct ZoneMath: Sendable {
 
     private static func number(_ value: Int, _ pad: Bool) -> String {
         pad && value < 10 ? "0\(value)" : String(value)
-    }
-
-    /// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146097 + dayOfEra - 719468
-    }
-
-    /// The civil date of a day count since 1970-01-01.
-    static func civil(fromDays count: Int) -> (Int, Int, Int) {
-        let z = count + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let dayOfEra = z - era * 146097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 
