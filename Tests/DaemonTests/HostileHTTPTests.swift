@@ -94,9 +94,10 @@ import Testing
             if index % 2 == 1 { Self.write(fd, Array("POST /callback HTTP/1.1\r\nHost: x\r\n".utf8)) }
             sockets.append(fd)
         }
+        // Served at once, not after the idle connections time out (30 s): the bound is loose for loaded machines.
         let started = Date()
         #expect(pushStillWorks(daemon))
-        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func aSlowClientSendingOneByteAtATimeDoesNotHoldUpOthers() throws {
@@ -109,7 +110,7 @@ import Testing
             Self.write(slow, [byte])
             let started = Date()
             #expect(pushStillWorks(daemon))
-            #expect(Date().timeIntervalSince(started) < 0.5)
+            #expect(Date().timeIntervalSince(started) < 5)
             Thread.sleep(forTimeInterval: 0.02)
         }
     }

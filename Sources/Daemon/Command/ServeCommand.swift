@@ -25,11 +25,9 @@ enum ServeCommand {
         case .failure(let exit): return exit.code
         }
         let config: Config
-        switch Config.load(path: arguments.options["config"]) {
+        switch CommandLineTool.loadConfig(arguments) {
         case .success(let loaded): config = loaded
-        case .failure(let problems):
-            for problem in problems.diagnostics { printError("\(problem)") }
-            return 2
+        case .failure(let exit): return exit.code
         }
         guard let sink = makeSink(config: config, arguments: arguments) else { return 2 }
         // Signals are blocked before their dispatch sources exist, so an early one is neither lost nor fatal.
