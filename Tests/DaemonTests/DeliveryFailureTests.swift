@@ -30,11 +30,16 @@ import Testing
         // After each recorded attempt, move the clock ten minutes: past the backoff, not past the grace.
         var seen = 0
         for _ in 0..<10 {
-            let settled = try TestDaemon.eventually {
+            let settled = try TestDaemon.eventually(15) {
                 let job = try store.jobs(orderKey: nil, state: nil, limit: 1).first
                 return job.map { $0.state != .sending && $0.attempts > seen } ?? false
             }
             #expect(settled)
+            if !settled {
+                // What the daemon did, for whoever reads a failed run.
+                for line in daemon.logLines.all { print("daemon log:", line) }
+                print("job:", try store.jobs(orderKey: nil, state: nil, limit: 1), "clock:", clock.now())
+            }
             let job = try #require(try store.jobs(orderKey: nil, state: nil, limit: 1).first)
             if job.state == .failed { break }
             seen = job.attempts
