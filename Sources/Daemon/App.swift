@@ -99,8 +99,9 @@ public final class App: @unchecked Sendable {
     public func start() throws(StartError) {
         metrics.watch(store: store)
         metrics.reloaded(success: true, rules: runtime.current.rules.rules.count, at: clock.now())
+        let events = EventCache(shopClock: shopClock)
         let worker = DeliveryWorker(
-            store: store, clock: clock, shopClock: shopClock, runtime: runtime, deliverer: deliverer,
+            store: store, clock: clock, events: events, runtime: runtime, deliverer: deliverer,
             retryPolicy: RetryPolicy(), logger: logger, metrics: metrics)
         self.worker = worker
         let executor = DeliveryExecutor()
@@ -112,7 +113,7 @@ public final class App: @unchecked Sendable {
         }
         self.scheduler = scheduler
         planner = PlanService(
-            store: store, clock: clock, shopClock: shopClock, runtime: runtime, logger: logger, metrics: metrics
+            store: store, clock: clock, events: events, runtime: runtime, logger: logger, metrics: metrics
         ) { scheduler.poke() }
         ingest = Ingest(
             store: store, clock: clock, crypto: makeCrypto(),

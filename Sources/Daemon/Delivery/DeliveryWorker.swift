@@ -12,6 +12,8 @@ final class DeliveryWorker: Sendable {
     let store: Store
     let clock: any Clock
     let shopClock: ShopClock
+    /// Decoded events shared by the planner and the senders.
+    let events: EventCache
     let runtime: RuntimeHolder
     let deliverer: Deliverer
     let retryPolicy: RetryPolicy
@@ -19,12 +21,13 @@ final class DeliveryWorker: Sendable {
     let metrics: DaemonMetrics
 
     init(
-        store: Store, clock: any Clock, shopClock: ShopClock, runtime: RuntimeHolder, deliverer: Deliverer,
+        store: Store, clock: any Clock, events: EventCache, runtime: RuntimeHolder, deliverer: Deliverer,
         retryPolicy: RetryPolicy, logger: Logger, metrics: DaemonMetrics
     ) {
         self.store = store
         self.clock = clock
-        self.shopClock = shopClock
+        self.shopClock = events.shopClock
+        self.events = events
         self.runtime = runtime
         self.deliverer = deliverer
         self.retryPolicy = retryPolicy
@@ -103,7 +106,7 @@ final class DeliveryWorker: Sendable {
     private func attempt(_ job: Job, log: Logger) async -> JobOutcome {
         let now = clock.now()
         let runtime = runtime.current
-        guard let stored = latestEvent(for: job), let event = try? Event.decode(stored.raw, clock: shopClock) else {
+        guard let stored = latestEvent(for: job), let event = events.event(stored) else {
             return .failed(reason: "the event of this job is no longer readable")
         }
         let payload: JSONValue

@@ -15,6 +15,8 @@ final class PlanService: @unchecked Sendable {
     let store: Store
     let clock: any Clock
     let shopClock: ShopClock
+    /// Decoded events shared by the planner and the senders.
+    let events: EventCache
     let runtime: RuntimeHolder
     let logger: Logger
     let metrics: DaemonMetrics
@@ -23,12 +25,13 @@ final class PlanService: @unchecked Sendable {
     let queue = DispatchQueue(label: "scrm-notify.planner")
 
     init(
-        store: Store, clock: any Clock, shopClock: ShopClock, runtime: RuntimeHolder, logger: Logger,
+        store: Store, clock: any Clock, events: EventCache, runtime: RuntimeHolder, logger: Logger,
         metrics: DaemonMetrics, committed: @escaping @Sendable () -> Void
     ) {
         self.store = store
         self.clock = clock
-        self.shopClock = shopClock
+        self.shopClock = events.shopClock
+        self.events = events
         self.runtime = runtime
         self.logger = logger
         self.metrics = metrics
@@ -95,7 +98,7 @@ final class PlanService: @unchecked Sendable {
                 }
                 // A second event of the same appointment is planned against the first one's committed jobs.
                 if let order = stored.orderKey, !orders.insert(order).inserted { break }
-                guard let event = try? Event.decode(stored.raw, clock: shopClock) else {
+                guard let event = events.event(stored) else {
                     logger.error("stored event cannot be decoded; not planned", ["event.id": stored.id])
                     outcomes.append(.nothing(for: stored.id, at: now))
                     continue
@@ -146,7 +149,7 @@ final class PlanService: @unchecked Sendable {
         var outcomes: [Outcome] = []
         for order in orders {
             guard let stored = try? store.latestEvent(orderKey: order),
-                let event = try? Event.decode(stored.raw, clock: shopClock)
+                let event = events.event(stored)
             else { continue }
             outcomes.append(outcome(of: event, eventID: nil, runtime: runtime, now: now))
         }

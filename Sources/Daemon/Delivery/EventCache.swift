@@ -1,0 +1,42 @@
+import Events
+import Foundation
+import Storage
+
+/// Recently decoded events by id, so that the planner's decoding serves the send that follows it.
+///
+/// A stored event never changes, so a cached decoding is always the stored one's. The cache holds at most
+/// `capacity` events and forgets the oldest first.
+final class EventCache: @unchecked Sendable {
+    let shopClock: ShopClock
+    let capacity: Int
+    // `lock` guards `events` and `order`.
+    private let lock = NSLock()
+    private var events: [String: Event] = [:]
+    private var order: [String] = []
+    private var head = 0
+
+    init(shopClock: ShopClock, capacity: Int = 4096) {
+        self.shopClock = shopClock
+        self.capacity = capacity
+    }
+
+    /// The decoded form of `stored`, from the cache or decoded now; nil when it cannot be decoded.
+    func event(_ stored: InboxEvent) -> Event? {
+        if let cached = lock.withLock({ events[stored.id] }) { return cached }
+        guard let event = try? Event.decode(stored.raw, clock: shopClock) else { return nil }
+        lock.withLock {
+            guard events.updateValue(event, forKey: stored.id) == nil else { return }
+            order.append(stored.id)
+            if order.count - head > capacity {
+                events[order[head]] = nil
+                head += 1
+                // Drop the forgotten ids now and then instead of shifting the array on every insert.
+                if head > capacity {
+                    order.removeFirst(head)
+                    head = 0
+                }
+            }
+        }
+        return event
+    }
+}
