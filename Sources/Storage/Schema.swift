@@ -57,6 +57,18 @@ enum Schema {
         """
         ALTER TABLE jobs ADD COLUMN revivable INTEGER NOT NULL DEFAULT 0;
         """,
+        // Which events await planning moves to a table of its own: marking a row of the inbox planned rewrote
+        // the whole row, the event's raw bytes included, into the write-ahead log a second time.
+        """
+        CREATE TABLE unplanned (
+            id TEXT PRIMARY KEY,
+            received_at INTEGER NOT NULL
+        );
+        INSERT INTO unplanned (id, received_at) SELECT id, received_at FROM inbox WHERE planned = 0;
+        CREATE INDEX unplanned_by_time ON unplanned (received_at);
+        DROP INDEX inbox_unplanned;
+        ALTER TABLE inbox DROP COLUMN planned;
+        """,
     ]
 
     /// Brings the database on `connection` up to the latest version, one transaction per migration.

@@ -10,6 +10,7 @@ extension Store {
     }
 
     private static let eventColumns = "id, received_at, kind, order_key, raw"
+    private static let joinedColumns = "i.id, i.received_at, i.kind, i.order_key, i.raw"
 
     /// Durably stores `event`, returning only after the commit has reached the disk.
     ///
@@ -19,12 +20,16 @@ extension Store {
         try write("accept") { connection throws(StoreError) in
             let inserted = try connection.run(
                 """
-                INSERT INTO inbox (id, received_at, kind, order_key, raw, planned) VALUES (?, ?, ?, ?, ?, 0)
+                INSERT INTO inbox (id, received_at, kind, order_key, raw) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO NOTHING
                 """,
                 [.text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey), .blob(event.raw)],
                 operation: "accept")
-            return inserted == 1 ? .stored : .duplicate
+            guard inserted == 1 else { return .duplicate }
+            try connection.run(
+                "INSERT INTO unplanned (id, received_at) VALUES (?, ?)", [.text(event.id), .time(event.receivedAt)],
+                operation: "accept")
+            return .stored
         }
     }
 
@@ -55,7 +60,10 @@ extension Store {
     public func unplannedEvents(limit: Int) throws(StoreError) -> [InboxEvent] {
         try read { connection throws(StoreError) in
             try connection.query(
-                "SELECT \(Self.eventColumns) FROM inbox WHERE planned = 0 ORDER BY received_at, rowid LIMIT ?",
+                """
+                SELECT \(Self.joinedColumns) FROM unplanned u JOIN inbox i ON i.id = u.id
+                ORDER BY u.received_at, u.rowid LIMIT ?
+                """,
                 [.int(Int64(limit))], operation: "read unplanned events", row: Self.event(from:))
         }
     }

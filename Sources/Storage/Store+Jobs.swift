@@ -77,7 +77,7 @@ extension Store {
                 [.time(dueAt), at, .text(jobID)], operation: "commit plan")
         }
         if let eventID = plan.eventID {
-            try connection.run("UPDATE inbox SET planned = 1 WHERE id = ?", [.text(eventID)], operation: "commit plan")
+            try connection.run("DELETE FROM unplanned WHERE id = ?", [.text(eventID)], operation: "commit plan")
         }
     }
 

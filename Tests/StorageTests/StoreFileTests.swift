@@ -16,6 +16,29 @@ import Testing
         #expect(try second.schemaVersion() == Schema.migrations.count)
     }
 
+    @Test func eventsAwaitingPlanningInAVersionTwoFileAreStillPlannedAfterTheUpgrade() throws {
+        // A file as version 2 left it: one event planned, one not.
+        let path = folder.path + "/" + Store.fileName
+        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
+        do {
+            let old = try Connection(path: path, create: true)
+            try old.execute(Schema.migrations[0] + Schema.migrations[1], operation: "test")
+            try old.execute("PRAGMA user_version = 2", operation: "test")
+            try old.execute(
+                """
+                INSERT INTO inbox (id, received_at, kind, order_key, raw, planned) VALUES
+                    ('done', 1000, 'k', 'A', x'7b7d', 1), ('waiting', 2000, 'k', 'B', x'7b7d', 0)
+                """, operation: "test")
+            old.close()
+        }
+        let store = try Store(directory: folder.path)
+        #expect(try store.schemaVersion() == Schema.migrations.count)
+        #expect(try store.unplannedEvents(limit: 10).map(\.id) == ["waiting"])
+        #expect(try store.event(id: "done")?.orderKey == "A")
+        try store.commitPlan(PlanCommit(eventID: "waiting", newJobs: [], at: Date()))
+        #expect(try store.unplannedEvents(limit: 10).isEmpty)
+    }
+
     @Test func theFileIsWriteAheadLoggedWithFullSyncAndForeignKeys() throws {
         let store = try Store(directory: folder.path)
         let settings = try store.writerLock.withLock {

@@ -58,7 +58,7 @@ def main():
         interrupted = dict(
             fl.query(daemon.db, "SELECT job_id, count(*) FROM attempts WHERE outcome = 'interrupted' GROUP BY job_id")
         )
-        unplanned = fl.query(daemon.db, "SELECT count(*) FROM inbox WHERE planned = 0")[0][0]
+        unplanned = fl.query(daemon.db, "SELECT count(*) FROM unplanned")[0][0]
         integrity = fl.query(daemon.db, "PRAGMA integrity_check")[0][0]
         delivered = sink.delivered()
         per_job = collections.Counter(r[1] for r in delivered)

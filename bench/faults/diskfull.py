@@ -71,7 +71,7 @@ def check_store(daemon, sink, acked, prefix):
         "acked_missing_from_inbox": sorted(acked - inbox),
         "acked_never_delivered": sorted(acked - delivered),
         "job_states": fl.job_states(daemon.db),
-        "inbox_unplanned": fl.query(daemon.db, "SELECT count(*) FROM inbox WHERE planned = 0")[0][0],
+        "inbox_unplanned": fl.query(daemon.db, "SELECT count(*) FROM unplanned")[0][0],
         "integrity_check": fl.query(daemon.db, "PRAGMA integrity_check")[0][0],
     }
 

@@ -106,7 +106,7 @@ fi
 record_backlog() {
   local row
   row=$(sqlite3 -readonly "$3/data/scrm-notify.sqlite" \
-    "SELECT count(*) || ' ' || sum(planned = 0) FROM inbox" 2>/dev/null) || return 0
+    "SELECT (SELECT count(*) FROM inbox) || ' ' || (SELECT count(*) FROM unplanned)" 2>/dev/null) || return 0
   echo "backlog server=$1 label=$2 stored=${row% *} unplanned=${row#* }" >>"$RESULTS"
 }
 

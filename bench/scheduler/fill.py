@@ -57,7 +57,7 @@ def main():
         lines.append("%s %d\n" % (job_id, when))
     with conn:
         conn.executemany(
-            "INSERT INTO inbox (id, received_at, kind, order_key, raw, planned) VALUES (?, ?, ?, ?, ?, 1)", events)
+            "INSERT INTO inbox (id, received_at, kind, order_key, raw) VALUES (?, ?, ?, ?, ?)", events)
         conn.executemany(insert_job, due_rows)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
