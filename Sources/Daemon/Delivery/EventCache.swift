@@ -5,7 +5,8 @@ import Storage
 /// Recently decoded events by id, so that the planner's decoding serves the send that follows it.
 ///
 /// A stored event never changes, so a cached decoding is always the stored one's. The cache holds at most
-/// `capacity` events and forgets the oldest first.
+/// `capacity` events and forgets the oldest first: a send usually follows its plan within milliseconds, and a
+/// decoded push takes about 12 kB (4,096 of them were 50 MB).
 final class EventCache: @unchecked Sendable {
     let shopClock: ShopClock
     let capacity: Int
@@ -15,7 +16,7 @@ final class EventCache: @unchecked Sendable {
     private var order: [String] = []
     private var head = 0
 
-    init(shopClock: ShopClock, capacity: Int = 4096) {
+    init(shopClock: ShopClock, capacity: Int = 256) {
         self.shopClock = shopClock
         self.capacity = capacity
     }
