@@ -44,17 +44,21 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         return AnyIterator { iterator.next().map { ($0.key, $0.value) } }
     }
 
-    /// Objects are equal when they hold the same names with equal values, in any order.
+    /// Objects are equal when they hold the same names with equal values, in any order; for a repeated name
+    /// the value that counts is the one lookups see, the last.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        return lhs.members.allSatisfy { rhs[$0.key] == $0.value }
+        let names = Set(lhs.members.map(\.key))
+        guard names == Set(rhs.members.map(\.key)) else { return false }
+        return names.allSatisfy { lhs[$0] == rhs[$0] }
     }
 
     public func hash(into hasher: inout Hasher) {
-        // Order-independent, to agree with ==: a sum of each member's own hash.
+        // Order-independent and last-value-wins, to agree with ==: a sum of each name's own hash with its value.
+        var effective: [String: JSONValue] = [:]
+        for member in members { effective[member.key] = member.value }
         var sum = 0
-        for member in members { sum &+= member.hashValue }
-        hasher.combine(count)
+        for (key, value) in effective { sum &+= Member(key: key, value: value).hashValue }
+        hasher.combine(effective.count)
         hasher.combine(sum)
     }
 }

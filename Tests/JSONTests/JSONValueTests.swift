@@ -44,4 +44,16 @@ import Testing
         #expect(JSONValue.number("20").intValue == 20)
         #expect(JSONValue.string("x").intValue == nil)
     }
+
+    @Test func anObjectWithARepeatedNameEqualsItselfAndKeepsItsTextThroughARoundTrip() throws {
+        // Found by fuzz-json: a pushed envelope with "action" twice.
+        let text = #"{"action":"A","id":1,"action":"B"}"#
+        let value = try JSONValue.parse(text)
+        #expect(value["action"] == "B")
+        #expect(try JSONValue.parse(value.serializedBytes()) == value)
+        #expect(value.serialized() == text)
+        #expect(value == (try JSONValue.parse(#"{"id":1,"action":"B"}"#)))
+        #expect(value != (try JSONValue.parse(#"{"id":1,"action":"A"}"#)))
+        #expect(Set([value, try JSONValue.parse(#"{"id":1,"action":"B"}"#)]).count == 1)
+    }
 }
