@@ -38,6 +38,21 @@ public enum FuzzReplay {
     }
 }
 
+/// The entry of every fuzz target. Built with `-DFUZZING`, libFuzzer drives `hook` with its own inputs; otherwise
+/// the files named on the command line are replayed through `body`, so a crash file can be run again.
+public enum FuzzMain {
+    /// Runs the target; never returns.
+    public static func run(
+        _ hook: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt, replaying body: ([UInt8]) -> Void
+    ) -> Never {
+        #if FUZZING
+            FuzzDriver.run(hook)
+        #else
+            FuzzReplay.main(body)
+        #endif
+    }
+}
+
 /// Copies libFuzzer's input into an array for a target's body.
 public func fuzzInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
     guard let data, size > 0 else { return [] }

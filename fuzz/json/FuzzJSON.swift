@@ -12,25 +12,13 @@ func fuzzOne(_ bytes: [UInt8]) {
     precondition(again.serializedBytes() == text, "serializing is not stable")
 }
 
-#if FUZZING
-    /// libFuzzer's per-input hook, which its own `main` (linked by `-sanitize=fuzzer`) refers to.
-    @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-        fuzzOne(fuzzInput(data, size))
-        return 0
-    }
-#endif
+/// libFuzzer's per-input hook; with `-sanitize=fuzzer` libFuzzer's own driver calls it for every input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzzOne(fuzzInput(data, size))
+    return 0
+}
 
-/// With `-DFUZZING`, libFuzzer drives `fuzzOne`; otherwise the files named on the command line are replayed.
 @main enum Main {
-    static func main() {
-        #if FUZZING
-            FuzzDriver.run { data, size in
-                fuzzOne(fuzzInput(data, size))
-                return 0
-            }
-        #else
-            FuzzReplay.main(fuzzOne)
-        #endif
-    }
+    static func main() { FuzzMain.run(fuzzerTestOneInput, replaying: fuzzOne) }
 }
