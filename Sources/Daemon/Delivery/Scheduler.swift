@@ -64,9 +64,6 @@ final class Scheduler: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Jobs being sent right now.
-    var jobsInFlight: Int { condition.withLock { inFlight } }
-
     /// The longest sleep while nothing is due: a safety net for a missed poke (another process's `cancel` or
     /// `retry`), and the only wake-up of an idle daemon.
     static let idleWake: TimeInterval = 60
