@@ -115,14 +115,17 @@ extension Store {
         }
     }
 
+    /// Cancels one appointment's planned jobs; INDEXED BY for the reason given at `pendingJobsSQL`.
+    static let cancelByOrderSQL = """
+        UPDATE jobs INDEXED BY jobs_by_order SET state = 'cancelled', reason = ?, updated_at = ?
+        WHERE order_key = ? AND state = 'planned'
+        """
+
     /// Cancels the planned jobs of appointment `orderKey` with `reason`; returns how many.
     public func cancel(orderKey: String, reason: String, at: Date) throws(StoreError) -> Int {
         try write("cancel jobs") { connection throws(StoreError) in
             try connection.run(
-                """
-                UPDATE jobs SET state = 'cancelled', reason = ?, updated_at = ?
-                WHERE order_key = ? AND state = 'planned'
-                """,
+                Self.cancelByOrderSQL,
                 [.text(reason), .time(at), .text(orderKey)], operation: "cancel jobs")
         }
     }

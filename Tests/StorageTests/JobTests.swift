@@ -72,6 +72,14 @@ import Testing
         #expect(claim.contains("jobs_due") && !claim.contains("TEMP B-TREE"), "\(claim)")
     }
 
+    @Test func oneAppointmentsJobsAreFoundByItsIndexNotAmongEveryPlannedJob() throws {
+        let store = try Store(directory: folder.path)
+        for sql in [Store.pendingJobsSQL, Store.cancelByOrderSQL] {
+            let plan = try store.queryPlan(sql)
+            #expect(plan.contains("jobs_by_order") && !plan.contains("jobs_by_state"), "\(plan)")
+        }
+    }
+
     @Test func finishingRecordsTheAttemptAndTheJobsNewState() throws {
         let store = try Store(directory: folder.path)
         try store.commitPlan(PlanCommit(eventID: nil, newJobs: [newJob("ok"), newJob("bad")], at: time(1)))
