@@ -32,6 +32,37 @@ import Testing
         #expect(throws: JSONError.self) { try JSONValue.parse([0x22, 0xFF, 0xFE, 0x22]) }
     }
 
+    /// Strings are scanned eight bytes at a time: put each kind of special byte at every position of the first
+    /// words, so a mistake at a word boundary shows.
+    @Test func findsEverySpecialByteWhereverItFallsInAWord() throws {
+        for length in 0..<20 {
+            for position in 0...length {
+                let before = String(repeating: "a", count: position)
+                let after = String(repeating: "b", count: length - position)
+                let cases: [(String, String?)] = [
+                    (before + #"\\"# + after, before + "\\" + after),
+                    (before + #"\""# + after, before + "\"" + after),
+                    (before + #"\u00e9"# + after, before + "é" + after),
+                    (before + "成" + after, before + "成" + after),
+                    (before + "\u{01}" + after, nil),
+                ]
+                for (inner, expected) in cases {
+                    let text = "[\"" + inner + "\"]"
+                    if let expected {
+                        #expect(try JSONValue.parse(text) == .array([.string(expected)]), "\(text)")
+                    } else {
+                        #expect(throws: JSONError.self, "\(text)") { try JSONValue.parse(text) }
+                    }
+                }
+                var invalid = Array(("[\"" + before).utf8) + [0xC3] + Array((after + "\"]").utf8)
+                #expect(throws: JSONError.self) { try JSONValue.parse(invalid) }
+                invalid = Array(("[\"" + before + #"\n"#).utf8) + [0xFF] + Array((after + "\"]").utf8)
+                #expect(throws: JSONError.self) { try JSONValue.parse(invalid) }
+                #expect(throws: JSONError.self) { try JSONValue.parse("[\"" + before + after) }
+            }
+        }
+    }
+
     @Test func escapesControlCharactersSoValuesCannotBreakStructure() throws {
         let value: JSONValue = ["name": "a\"},\u{01}\n{"]
         let text = value.serialized()
