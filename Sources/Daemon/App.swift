@@ -125,7 +125,7 @@ public final class App: @unchecked Sendable {
         planner.recoverUnplanned()
         scheduler.start()
         server = HTTPServer(tooLarge: { _ in .platform(413, ok: false, message: "body over 1 MiB") }) {
-            [unowned self] request in route(request)
+            [unowned self] request in reply(request)
         }
         do {
             try server.start(host: config.listenHost, port: config.listenPort)

@@ -17,20 +17,32 @@ extension Store {
     /// Concurrent callers share one transaction, so many pushes cost about one fsync. If that transaction
     /// fails (full disk, read-only file), every caller in it gets the error and none of its events is stored.
     public func accept(_ event: InboxEvent) throws(StoreError) -> AcceptResult {
-        try write("accept") { connection throws(StoreError) in
-            let inserted = try connection.run(
-                """
-                INSERT INTO inbox (id, received_at, kind, order_key, raw) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO NOTHING
-                """,
-                [.text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey), .blob(event.raw)],
-                operation: "accept")
-            guard inserted == 1 else { return .duplicate }
-            try connection.run(
-                "INSERT INTO unplanned (id, received_at) VALUES (?, ?)", [.text(event.id), .time(event.receivedAt)],
-                operation: "accept")
-            return .stored
-        }
+        try write("accept") { connection throws(StoreError) in try Self.insert(event, on: connection) }
+    }
+
+    /// Stores `event` like `accept(_:)`, without waiting: `completion` gets the result once the commit has reached
+    /// the disk (or failed), on the thread that committed it. Many pushes wait together this way without a
+    /// thread each.
+    public func accept(_ event: InboxEvent, completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void)
+    {
+        write(
+            "accept", { connection throws(StoreError) in try Self.insert(event, on: connection) },
+            completion: completion)
+    }
+
+    private static func insert(_ event: InboxEvent, on connection: Connection) throws(StoreError) -> AcceptResult {
+        let inserted = try connection.run(
+            """
+            INSERT INTO inbox (id, received_at, kind, order_key, raw) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO NOTHING
+            """,
+            [.text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey), .blob(event.raw)],
+            operation: "accept")
+        guard inserted == 1 else { return .duplicate }
+        try connection.run(
+            "INSERT INTO unplanned (id, received_at) VALUES (?, ?)", [.text(event.id), .time(event.receivedAt)],
+            operation: "accept")
+        return .stored
     }
 
     /// The event stored under `id`, if any.

@@ -13,14 +13,16 @@ public final class Store: @unchecked Sendable {
     let writer: Connection
     /// Serializes every use of `writer`, and guards `commits`.
     let writerLock = NSLock()
+    /// Transactions committed by `writer` since opening; guarded by `writerLock`.
+    private let commitCounter = Counter()
+    /// Transactions committed by `writer` since opening; read under `writerLock`.
+    var commits: Int { commitCounter.value }
     /// The connection that reads; WAL lets it read while `writer` commits. Owned by whoever holds `readerLock`.
     let reader: Connection
     /// Serializes every use of `reader`.
     let readerLock = NSLock()
-    /// Transactions committed by `writer` since opening; guarded by `writerLock`.
-    var commits = 0
     /// The queue of writers waiting to share one transaction.
-    let groupCommit = GroupCommit()
+    let groupCommit: GroupCommit
     /// How many migrations this open applied (0 when the file was already current).
     let migrationsApplied: Int
 
@@ -52,12 +54,26 @@ public final class Store: @unchecked Sendable {
         reader = try Connection(path: path, create: false)
         // The reader never writes: query_only turns a mistake into an error instead of a second writer.
         try reader.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1", operation: "open \(path)")
+        groupCommit = GroupCommit(lock: writerLock) { [writer, commitCounter] batch in
+            Self.commitBatch(batch, on: writer, commits: commitCounter)
+        }
+    }
+
+    /// Carries a handed-over write's result from its work to its completion, which run one after the other.
+    private final class ResultBox<T>: @unchecked Sendable {
+        var result: T?
+    }
+
+    /// A count of commits, shared with the committing closure.
+    private final class Counter: @unchecked Sendable {
+        var value = 0
     }
 
     deinit { close() }
 
     /// Closes both connections; later calls throw a "closed" `StoreError`. Calling it twice is harmless.
     public func close() {
+        groupCommit.stop()
         writerLock.withLock { writer.close() }
         readerLock.withLock { reader.close() }
     }
@@ -90,7 +106,7 @@ public final class Store: @unchecked Sendable {
             let work = GroupCommit.Work(operation: operation) { (connection) throws(StoreError) in
                 result = try body(connection)
             }
-            groupCommit.submit(work, lock: writerLock) { batch in commitBatch(batch) }
+            groupCommit.submit(work)
             if let failure = work.failure { throw failure }
             guard let result else {
                 throw StoreError(operation: operation, code: 0, message: "the write did not run")
@@ -99,8 +115,28 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` as one atomic write like `write`, but returns at once: `completion` gets the result, on the
+    /// thread that commits the batch, once it has reached the disk or failed.
+    func write<T>(
+        _ operation: String, _ body: @escaping (Connection) throws(StoreError) -> T,
+        completion: @escaping @Sendable (Result<T, StoreError>) -> Void
+    ) {
+        // The leader runs `body`, then calls the completion; both on one thread, one after the other.
+        let box = ResultBox<T>()
+        let work = GroupCommit.Work(operation: operation) { (connection) throws(StoreError) in
+            box.result = try body(connection)
+        } completion: { failure in
+            if let failure { return completion(.failure(failure)) }
+            guard let result = box.result else {
+                return completion(.failure(StoreError(operation: operation, code: 0, message: "the write did not run")))
+            }
+            completion(.success(result))
+        }
+        groupCommit.hand(work)
+    }
+
     /// Runs `batch` in one transaction, each work in its own savepoint; the caller holds `writerLock`.
-    private func commitBatch(_ batch: [GroupCommit.Work]) {
+    private static func commitBatch(_ batch: [GroupCommit.Work], on writer: Connection, commits: Counter) {
         let operation = batch.count == 1 ? batch[0].operation : "grouped write of \(batch.count)"
         do {
             try writer.execute("BEGIN IMMEDIATE", operation: operation)
@@ -124,7 +160,7 @@ public final class Store: @unchecked Sendable {
         }
         do {
             try writer.execute("COMMIT", operation: operation)
-            commits += 1
+            commits.value += 1
         } catch {
             // After a failed COMMIT the transaction may already be gone; a failing ROLLBACK then changes nothing.
             try? writer.execute("ROLLBACK", operation: operation)

@@ -58,4 +58,98 @@ import Testing
         #expect(reply == nil)
         #expect(Date().timeIntervalSince(started) < 5)
     }
+
+    /// Answers given later, from another thread, and many more parked requests than threads: with a blocking
+    /// handler, two threads could not hold sixteen requests at once.
+    @Test func parksRequestsWithoutAThreadEachAndAnswersThemFromAnotherThread() throws {
+        let waiting = Waiting()
+        var limits = HTTPServer.Limits()
+        limits.threads = 2
+        let server = HTTPServer(limits: limits) { request in
+            if request.path == "/now" { return .now(.text(200, "now")) }
+            return .later { answer in waiting.park(path: request.path, answer) }
+        }
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+
+        let replies = Collected<(Int, RawHTTP.Reply?)>()
+        let group = DispatchGroup()
+        for index in 0..<16 {
+            group.enter()
+            Thread {
+                replies.append((index, RawHTTP.request(port: server.port, method: "POST", path: "/p\(index)")))
+                group.leave()
+            }.start()
+        }
+        #expect(waiting.wait(for: 16, seconds: 20))
+        // The two threads still answer others while sixteen requests are parked.
+        #expect(RawHTTP.request(port: server.port, method: "GET", path: "/now")?.body == "now")
+        DispatchQueue.global().async { waiting.answerAll() }
+        #expect(group.wait(timeout: .now() + 20) == .success)
+        let answered = replies.all
+        #expect(answered.count == 16)
+        for (index, reply) in answered {
+            #expect(reply?.status == 202, "request \(index)")
+            #expect(reply?.body == "answered /p\(index)")
+        }
+    }
+
+    @Test func stopWaitsForParkedAnswers() throws {
+        let waiting = Waiting()
+        let server = HTTPServer { request in .later { answer in waiting.park(path: request.path, answer) } }
+        try server.start(host: "127.0.0.1", port: 0)
+        let port = server.port
+        let reply = Collected<RawHTTP.Reply?>()
+        let sent = DispatchSemaphore(value: 0)
+        Thread {
+            reply.append(RawHTTP.request(port: port, method: "POST", path: "/slow"))
+            sent.signal()
+        }.start()
+        #expect(waiting.wait(for: 1, seconds: 20))
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { waiting.answerAll() }
+        server.stop()
+        #expect(waiting.answered == 1)
+        #expect(sent.wait(timeout: .now() + 20) == .success)
+    }
+}
+
+/// Parked requests' answer functions, kept until the test answers them.
+private final class Waiting: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var parked: [(String, @Sendable (HTTPResponse) -> Void)] = []
+    private(set) var answered = 0
+
+    func park(path: String, _ answer: @escaping @Sendable (HTTPResponse) -> Void) {
+        condition.withLock {
+            parked.append((path, answer))
+            condition.broadcast()
+        }
+    }
+
+    func wait(for count: Int, seconds: Double) -> Bool {
+        let deadline = Date() + seconds
+        return condition.withLock {
+            while parked.count < count { if !condition.wait(until: deadline) { return false } }
+            return true
+        }
+    }
+
+    func answerAll() {
+        let all = condition.withLock {
+            defer {
+                answered += parked.count
+                parked = []
+            }
+            return parked
+        }
+        for (path, answer) in all { answer(.text(202, "answered \(path)")) }
+    }
+}
+
+/// Values appended from several threads.
+private final class Collected<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [T] = []
+    func append(_ value: T) { lock.withLock { values.append(value) } }
+    var all: [T] { lock.withLock { values } }
 }

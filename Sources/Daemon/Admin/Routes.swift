@@ -5,10 +5,16 @@ import Storage
 
 extension App {
     /// Answers one HTTP request; runs on the connection's thread.
+    /// Answers a request: a push once it is stored, everything else at once.
+    func reply(_ request: HTTPRequest) -> HTTPReply {
+        if request.method == "POST" && request.path == config.callback.path { return ingest.receive(request) }
+        return .now(route(request))
+    }
+
+    /// Answers every request but a push, at once.
     func route(_ request: HTTPRequest) -> HTTPResponse {
         let path = request.path
         switch (request.method, path) {
-        case ("POST", config.callback.path): return ingest.receive(request)
         case ("GET", config.callback.path): return ingest.verifyURL(request)
         case ("GET", "/healthz"): return .text(200, "ok\n")
         case ("GET", "/readyz"): return .text(200, "ready\n")

@@ -70,3 +70,12 @@ public struct HTTPResponse: Sendable {
         json(status, ["code": ok ? 1 : 0, "msg": .string(message)])
     }
 }
+
+/// What a handler gives back: the answer now, or a way to answer later from another thread.
+public enum HTTPReply: Sendable {
+    /// Sent at once.
+    case now(HTTPResponse)
+    /// The server parks the connection, which then holds no thread, and calls `start` with the function that
+    /// answers it. That function must be called exactly once, from any thread.
+    case later(_ start: @Sendable (_ answer: @escaping @Sendable (HTTPResponse) -> Void) -> Void)
+}

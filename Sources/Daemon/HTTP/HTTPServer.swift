@@ -8,13 +8,12 @@ public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
 
 /// An HTTP/1.1 server on libmicrohttpd: a pool of threads, each polling its share of the connections with epoll.
 ///
-/// A handler may block (a push waits for its grouped commit), holding up only the connections of its thread
-/// meanwhile; with several threads waiting at once their pushes share one commit. A thread per connection
-/// measured a quarter more CPU per push (context switches and wake-ups of 64 threads), and an idle client held
-/// a whole thread.
+/// A handler that must wait (a push waits for its grouped commit) answers `.later`: its connection is parked
+/// (libmicrohttpd's suspend and resume) and the thread goes on serving the others, so every push in flight can
+/// share one commit without a thread each. A handler that answers `.now` holds its thread meanwhile.
 public final class HTTPServer: @unchecked Sendable {
     /// Answers one request; called on one of the pool's threads, possibly several at once.
-    public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+    public typealias Handler = @Sendable (HTTPRequest) -> HTTPReply
 
     /// Limits that protect the server from slow, idle and oversized clients.
     public struct Limits: Sendable {
@@ -26,8 +25,8 @@ public final class HTTPServer: @unchecked Sendable {
         public var maxConnections: UInt32 = 1024
         /// Memory per connection for headers and buffering; requests with larger headers get 431.
         public var connectionMemoryBytes = 64 * 1024
-        /// Threads serving connections; also how many pushes can wait for one commit together.
-        public var threads: UInt32 = 8
+        /// Threads serving connections. Parked connections hold none, so one per core does.
+        public var threads: UInt32 = 2
 
         public init() {}
     }
@@ -38,16 +37,28 @@ public final class HTTPServer: @unchecked Sendable {
     // Written once in start() and stop(); both run on the owner's thread.
     private var daemon: OpaquePointer?
     private var retained: Unmanaged<HTTPServer>?
+    /// Connections parked until their answer comes; `stop()` waits for them, since libmicrohttpd must not stop
+    /// with a connection suspended.
+    let parked = ParkedCount()
 
     /// Creates a server; `tooLarge` builds the answer to a body over the limit.
     public init(
         limits: Limits = Limits(),
         tooLarge: @escaping @Sendable (HTTPRequest) -> HTTPResponse = { _ in .text(413, "request body too large") },
-        handler: @escaping Handler
+        replying handler: @escaping Handler
     ) {
         self.limits = limits
         self.tooLarge = tooLarge
         self.handler = handler
+    }
+
+    /// Creates a server whose handler always answers at once.
+    public convenience init(
+        limits: Limits = Limits(),
+        tooLarge: @escaping @Sendable (HTTPRequest) -> HTTPResponse = { _ in .text(413, "request body too large") },
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+    ) {
+        self.init(limits: limits, tooLarge: tooLarge, replying: { .now(handler($0)) })
     }
 
     deinit { stop() }
@@ -56,6 +67,7 @@ public final class HTTPServer: @unchecked Sendable {
     public func start(host: String, port: UInt16) throws(HTTPServerError) {
         let flags =
             MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_ITC.rawValue
+            | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let context = Unmanaged.passRetained(self)
         let started = scrm_mhd_start(
             flags, port, host, httpAccess, context.toOpaque(), httpCompleted, context.toOpaque(),
@@ -75,6 +87,10 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop() {
         guard let daemon else { return }
         self.daemon = nil
+        _ = MHD_quiesce_daemon(daemon)
+        // Every parked answer comes after at most one commit; the limit only guards against a handler that
+        // never answers.
+        parked.waitUntilNone(deadline: Date() + 30)
         MHD_stop_daemon(daemon)
         retained?.release()
         retained = nil
@@ -86,10 +102,41 @@ public final class HTTPServer: @unchecked Sendable {
     }
 }
 
-/// What one connection has received so far; owned by that connection's thread.
-final class PendingRequest {
+/// What one connection has received so far; owned by that connection's thread, but for `answer`.
+final class PendingRequest: @unchecked Sendable {
     var body: [UInt8] = []
     var overflow = false
+    /// A parked request's answer, set by whichever thread answers it before it resumes the connection;
+    /// libmicrohttpd's resume takes a lock that orders the write before the connection's thread reads it.
+    var answer: HTTPResponse?
+    /// Whether the connection is suspended and counted in the server's `parked`; owned by the connection's thread.
+    var parked = false
+}
+
+/// How many connections are parked.
+final class ParkedCount: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var count = 0
+
+    func add() { condition.withLock { count += 1 } }
+
+    func remove() {
+        condition.withLock {
+            count -= 1
+            if count == 0 { condition.broadcast() }
+        }
+    }
+
+    func waitUntilNone(deadline: Date) {
+        condition.lock()
+        while count > 0 && condition.wait(until: deadline) {}
+        condition.unlock()
+    }
+}
+
+/// A connection handle carried to the thread that answers it.
+private struct ParkedConnection: @unchecked Sendable {
+    let handle: OpaquePointer
 }
 
 private func httpAccess(
@@ -127,9 +174,31 @@ private func httpAccess(
         uploadSize.pointee = 0
         return MHD_Result.YES
     }
+    if let answer = state.answer {
+        // Resumed: the answer has come. Only now is the connection off libmicrohttpd's suspended list, which
+        // must be empty when the server stops.
+        state.answer = nil
+        state.parked = false
+        server.parked.remove()
+        return send(answer, on: connection)
+    }
     let request = makeRequest(connection, url, method, body: state.body)
-    let response = state.overflow ? server.tooLarge(request) : server.handler(request)
-    return send(response, on: connection)
+    if state.overflow { return send(server.tooLarge(request), on: connection) }
+    switch server.handler(request) {
+    case .now(let response):
+        return send(response, on: connection)
+    case .later(let start):
+        // Parked before the work starts, so an answer that comes at once finds it parked.
+        MHD_suspend_connection(connection)
+        state.parked = true
+        server.parked.add()
+        let parked = ParkedConnection(handle: connection)
+        start { [state] response in
+            state.answer = response
+            MHD_resume_connection(parked.handle)
+        }
+        return MHD_Result.YES
+    }
 }
 
 private func httpCompleted(
@@ -137,8 +206,13 @@ private func httpCompleted(
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ code: MHD_RequestTerminationCode
 ) {
     guard let requestContext, let raw = requestContext.pointee else { return }
-    Unmanaged<PendingRequest>.fromOpaque(raw).release()
+    let state = Unmanaged<PendingRequest>.fromOpaque(raw).takeRetainedValue()
     requestContext.pointee = nil
+    // A parked request whose connection ended before its answer was sent is not parked any more either.
+    if state.parked, let cls {
+        state.parked = false
+        Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().parked.remove()
+    }
 }
 
 private func makeRequest(

@@ -35,40 +35,52 @@ final class Ingest: Sendable {
         let result: String
     }
 
-    /// Answers `POST /callback`.
-    func receive(_ request: HTTPRequest) -> HTTPResponse {
+    /// Answers `POST /callback`: a refusal at once, or 200 once the event is stored.
+    ///
+    /// The push is verified and decoded on the HTTP thread; its commit is handed to the store, which answers
+    /// from the committing thread, so pushes in flight share commits without holding HTTP threads.
+    func receive(_ request: HTTPRequest) -> HTTPReply {
+        let envelope: Envelope
+        let raw: [UInt8]
         do {
-            let (envelope, raw) = try decode(request.body)
-            let orderNum = envelope.orderNum
-            let inbox = InboxEvent(
-                id: envelope.id, receivedAt: clock.now(), kind: envelope.kind, orderKey: orderNum, raw: raw)
-            let result: Store.AcceptResult
-            do {
-                result = try store.accept(inbox)
-            } catch {
-                logger.error("event not stored", ["event.id": envelope.id, "error": "\(error)"])
-                throw Refusal(status: 503, reason: "storage unavailable, push again later", result: "store_failed")
-            }
-            switch result {
-            case .stored:
-                metrics.eventsReceived(result: "accepted")
-                logger.info(
-                    "event accepted", ["event.id": envelope.id, "event.kind": inbox.kind, "order": orderNum ?? ""])
-                stored()
-            case .duplicate:
-                metrics.eventsReceived(result: "duplicate")
-                logger.info("event already stored", ["event.id": envelope.id])
-            }
-            return .platform(200, ok: true, message: "成功")
+            (envelope, raw) = try decode(request.body)
         } catch let refusal as Refusal {
-            metrics.eventsReceived(result: refusal.result)
-            if refusal.status != 503 {
-                logger.warning("push refused", ["status": String(refusal.status), "reason": refusal.reason])
-            }
-            return .platform(refusal.status, ok: false, message: refusal.reason)
+            return .now(refuse(refusal))
         } catch {
-            return .platform(500, ok: false, message: "internal error")
+            return .now(.platform(500, ok: false, message: "internal error"))
         }
+        let inbox = InboxEvent(
+            id: envelope.id, receivedAt: clock.now(), kind: envelope.kind, orderKey: envelope.orderNum, raw: raw)
+        return .later { [self] answer in
+            store.accept(inbox) { [self] result in answer(respond(to: result, of: inbox)) }
+        }
+    }
+
+    /// The answer once the store has committed `inbox`, or failed to.
+    private func respond(to result: Result<Store.AcceptResult, StoreError>, of inbox: InboxEvent) -> HTTPResponse {
+        switch result {
+        case .success(.stored):
+            metrics.eventsReceived(result: "accepted")
+            logger.info(
+                "event accepted", ["event.id": inbox.id, "event.kind": inbox.kind, "order": inbox.orderKey ?? ""])
+            stored()
+        case .success(.duplicate):
+            metrics.eventsReceived(result: "duplicate")
+            logger.info("event already stored", ["event.id": inbox.id])
+        case .failure(let error):
+            logger.error("event not stored", ["event.id": inbox.id, "error": "\(error)"])
+            return refuse(
+                Refusal(status: 503, reason: "storage unavailable, push again later", result: "store_failed"))
+        }
+        return .platform(200, ok: true, message: "成功")
+    }
+
+    private func refuse(_ refusal: Refusal) -> HTTPResponse {
+        metrics.eventsReceived(result: refusal.result)
+        if refusal.status != 503 {
+            logger.warning("push refused", ["status": String(refusal.status), "reason": refusal.reason])
+        }
+        return .platform(refusal.status, ok: false, message: refusal.reason)
     }
 
     /// Verifies and decrypts a push; returns the plaintext envelope and the bytes to store for it.
