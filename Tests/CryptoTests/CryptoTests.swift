@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Testing
 
 @Suite struct Digests {
@@ -59,5 +60,17 @@ import Testing
         let id = Bytes.uuid()
         #expect(id.count == 36)
         #expect(Array(id)[14] == "4")
+    }
+
+    @Test func timeOrderedUUIDsCarryTheirMillisecondAndSortByIt() {
+        let at = Date(timeIntervalSince1970: 1_764_720_000.123)
+        let id = Bytes.timeOrderedUUID(now: at)
+        #expect(id.count == 36)
+        #expect(Array(id)[14] == "7")
+        #expect("89ab".contains(Array(id)[19]))
+        #expect(id.hasPrefix("019ae182-3c7b-"), "\(id)")
+        let later = Bytes.timeOrderedUUID(now: at + 0.002)
+        #expect(id < later)
+        #expect(Bytes.timeOrderedUUID(now: at) != id)
     }
 }

@@ -248,7 +248,8 @@ final class PlanService: @unchecked Sendable {
         // event: storing it again in every job, and parsing it back at each send, was a tenth of a push's cost.)
         let record: JSONValue = ["grace": .double(planned.grace)]
         return NewJob(
-            id: Bytes.uuid(), key: planned.key, rule: planned.rule, entry: planned.entry, channel: planned.channel,
+            id: Bytes.timeOrderedUUID(), key: planned.key, rule: planned.rule, entry: planned.entry,
+            channel: planned.channel,
             orderKey: event.orderNum, eventID: event.envelope.id, dueAt: due, state: state, reason: reason,
             payload: record.serializedBytes())
     }
