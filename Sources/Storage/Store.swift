@@ -23,6 +23,8 @@ public final class Store: @unchecked Sendable {
     let readerLock = NSLock()
     /// The queue of writers waiting to share one transaction.
     let groupCommit: GroupCommit
+    /// Copies the write-ahead log into the database file, off the commit path.
+    private let checkpointer: Checkpointer
     /// How many migrations this open applied (0 when the file was already current).
     let migrationsApplied: Int
 
@@ -48,14 +50,19 @@ public final class Store: @unchecked Sendable {
         guard mode.first == "wal" else {
             throw StoreError(operation: "open \(path)", code: 0, message: "SQLite refused WAL mode (got \(mode))")
         }
-        try writer.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", operation: "open \(path)")
+        // Checkpoints are the checkpointer's, off the commit path.
+        try writer.execute(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0",
+            operation: "open \(path)")
         migrationsApplied = try Schema.migrate(writer)
 
         reader = try Connection(path: path, create: false)
         // The reader never writes: query_only turns a mistake into an error instead of a second writer.
         try reader.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1", operation: "open \(path)")
+        let checkpointer = try Checkpointer(path: path)
+        self.checkpointer = checkpointer
         groupCommit = GroupCommit(lock: writerLock) { [writer, commitCounter] batch in
-            Self.commitBatch(batch, on: writer, commits: commitCounter)
+            if Self.commitBatch(batch, on: writer, commits: commitCounter) { checkpointer.committed() }
         }
     }
 
@@ -74,6 +81,7 @@ public final class Store: @unchecked Sendable {
     /// Closes both connections; later calls throw a "closed" `StoreError`. Calling it twice is harmless.
     public func close() {
         groupCommit.stop()
+        checkpointer.stop()
         writerLock.withLock { writer.close() }
         readerLock.withLock { reader.close() }
     }
@@ -135,36 +143,43 @@ public final class Store: @unchecked Sendable {
         groupCommit.hand(work)
     }
 
-    /// Runs `batch` in one transaction, each work in its own savepoint; the caller holds `writerLock`.
-    private static func commitBatch(_ batch: [GroupCommit.Work], on writer: Connection, commits: Counter) {
+    /// Runs `batch` in one transaction, each work in its own savepoint; the caller holds `writerLock`. Returns
+    /// whether the transaction committed.
+    @discardableResult
+    private static func commitBatch(_ batch: [GroupCommit.Work], on writer: Connection, commits: Counter) -> Bool {
+        // Transaction control goes through `run`, whose statements are prepared once: `execute` parsed them
+        // again for every piece of work.
         let operation = batch.count == 1 ? batch[0].operation : "grouped write of \(batch.count)"
+        if commits.value % Checkpointer.writerCheckpointInterval == 0 { Checkpointer.checkpoint(writer) }
         do {
-            try writer.execute("BEGIN IMMEDIATE", operation: operation)
+            try writer.run("BEGIN IMMEDIATE", operation: operation)
         } catch {
             for work in batch { work.failure = error }
-            return
+            return false
         }
         for work in batch {
             do {
-                try writer.execute("SAVEPOINT work", operation: work.operation)
+                try writer.run("SAVEPOINT work", operation: work.operation)
                 do {
                     try work.run(writer)
                 } catch {
-                    try? writer.execute("ROLLBACK TO work", operation: work.operation)
+                    _ = try? writer.run("ROLLBACK TO work", operation: work.operation)
                     work.failure = error
                 }
-                try writer.execute("RELEASE work", operation: work.operation)
+                try writer.run("RELEASE work", operation: work.operation)
             } catch {
                 work.failure = work.failure ?? error
             }
         }
         do {
-            try writer.execute("COMMIT", operation: operation)
+            try writer.run("COMMIT", operation: operation)
             commits.value += 1
+            return true
         } catch {
             // After a failed COMMIT the transaction may already be gone; a failing ROLLBACK then changes nothing.
             try? writer.execute("ROLLBACK", operation: operation)
             for work in batch { work.failure = work.failure ?? error }
+            return false
         }
     }
 

@@ -49,6 +49,22 @@ import Testing
         #expect(settings == ["wal", "2", "1", "5000"])
     }
 
+    /// The writer does not checkpoint as it commits; the checkpointer must still copy the log into the file while
+    /// the store stays open.
+    @Test func theLogIsCopiedIntoTheFileWhileTheStoreIsOpen() throws {
+        let store = try Store(directory: folder.path)
+        let before = fileSize(store.path)
+        let raw = String(repeating: "x", count: 3_000)
+        for index in 0..<(4 * Checkpointer.commitsPerCheckpoint) { _ = try store.accept(event("e\(index)", raw: raw)) }
+        let deadline = Date() + 20
+        while fileSize(store.path) < before + 100_000 && Date() < deadline { usleep(20_000) }
+        #expect(fileSize(store.path) >= before + 100_000)
+    }
+
+    func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
     @Test func aFileFromANewerVersionIsRefused() throws {
         let store = try Store(directory: folder.path)
         try store.executeOnWriter("PRAGMA user_version = 99")
