@@ -23,21 +23,31 @@ public struct Logger: Sendable {
         Logger(sink: sink, metadata: self.metadata.merging(metadata) { _, new in new })
     }
 
-    /// Logs at `level`, merging the call's metadata into the context.
-    public func log(_ level: LogLevel, _ message: String, _ metadata: [String: String] = [:]) {
+    /// Logs at `level`, merging the call's metadata into the context. The metadata is only built when the
+    /// level is logged: a line filtered out costs no dictionary (one per push and per send, on the hot path).
+    public func log(_ level: LogLevel, _ message: String, _ metadata: @autoclosure () -> [String: String] = [:]) {
         guard sink.accepts(level) else { return }
+        let metadata = metadata()
         sink.log(level, message, metadata.isEmpty ? self.metadata : self.metadata.merging(metadata) { _, new in new })
     }
 
     /// Detail for debugging.
-    public func debug(_ message: String, _ metadata: [String: String] = [:]) { log(.debug, message, metadata) }
+    public func debug(_ message: String, _ metadata: @autoclosure () -> [String: String] = [:]) {
+        log(.debug, message, metadata())
+    }
 
     /// Something an operator wants to see.
-    public func info(_ message: String, _ metadata: [String: String] = [:]) { log(.info, message, metadata) }
+    public func info(_ message: String, _ metadata: @autoclosure () -> [String: String] = [:]) {
+        log(.info, message, metadata())
+    }
 
     /// A failure that will be retried.
-    public func warning(_ message: String, _ metadata: [String: String] = [:]) { log(.warning, message, metadata) }
+    public func warning(_ message: String, _ metadata: @autoclosure () -> [String: String] = [:]) {
+        log(.warning, message, metadata())
+    }
 
     /// A failure given up on.
-    public func error(_ message: String, _ metadata: [String: String] = [:]) { log(.error, message, metadata) }
+    public func error(_ message: String, _ metadata: @autoclosure () -> [String: String] = [:]) {
+        log(.error, message, metadata())
+    }
 }
