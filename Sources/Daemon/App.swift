@@ -29,6 +29,7 @@ public final class App: @unchecked Sendable {
     private(set) var planner: PlanService!
     private(set) var scheduler: Scheduler!
     private var worker: DeliveryWorker!
+    private var executor: DeliveryExecutor?
     private(set) var ingest: Ingest!
     private var watcher: RulesWatcher?
     /// The environment `${VAR}` in the config file reads from when a reload reads the file again.
@@ -105,6 +106,7 @@ public final class App: @unchecked Sendable {
             retryPolicy: RetryPolicy(), logger: logger, metrics: metrics)
         self.worker = worker
         let executor = DeliveryExecutor()
+        self.executor = executor
         let scheduler = Scheduler(store: store, clock: clock, logger: logger) { job, done in
             Task(executorPreference: executor) {
                 await worker.deliver(job)
@@ -164,6 +166,7 @@ public final class App: @unchecked Sendable {
         server?.quiesce()
         planner?.drain()
         scheduler?.stop(deadline: deadline)
+        executor?.stop()
         server?.stop()
         store.close()
         logger.info("scrm-notify stopped")
