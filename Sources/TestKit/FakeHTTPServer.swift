@@ -61,6 +61,8 @@ public final class FakeHTTPServer: @unchecked Sendable {
     private var queue: [ScriptedResponse] = []
     private var fallback: ScriptedResponse
     private var stopped = false
+    private var answering = 0
+    private var peak = 0
     /// The port the server listens on.
     public private(set) var port: Int = 0
 
@@ -105,11 +107,18 @@ public final class FakeHTTPServer: @unchecked Sendable {
         daemon = nil
     }
 
+    /// The most requests that were being answered at the same time (one per connection: the server runs a
+    /// thread per connection).
+    public var mostAtOnce: Int { lock.withLock { peak } }
+
     fileprivate func answer(_ request: RecordedRequest) -> ScriptedResponse {
         let response = lock.withLock {
             recorded.append(request)
+            answering += 1
+            peak = max(peak, answering)
             return queue.isEmpty ? fallback : queue.removeFirst()
         }
+        defer { lock.withLock { answering -= 1 } }
         let deadline = ContinuousClock.now + response.delay
         while ContinuousClock.now < deadline, !lock.withLock({ stopped }) {
             Thread.sleep(forTimeInterval: 0.01)

@@ -44,6 +44,28 @@ import Testing
         #expect(fast.requests.count == 49)
     }
 
+    @Test func sendsToOneHostShareABoundedNumberOfConnections() async throws {
+        let server = try FakeHTTPServer(response: ScriptedResponse(status: 200, delay: .milliseconds(200)))
+        defer { server.stop() }
+        let hook = try channel(["type": "webhook", "url": server.url, "timeout": "20s"])
+        let deliverer = Deliverer(client: client)
+        let outcomes = await withTaskGroup(of: DeliveryOutcome.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    await deliverer.send(
+                        channel: hook, payload: ["body": ["n": .int(index)]], context: SendContext(jobID: "j\(index)"))
+                }
+            }
+            var outcomes: [DeliveryOutcome] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        #expect(outcomes.count == 40)
+        #expect(outcomes.allSatisfy { $0 == .delivered(detail: "HTTP 200") }, "\(outcomes.first.map { "\($0)" } ?? "")")
+        #expect(server.mostAtOnce <= HTTPClient.maxConnectionsPerHost, "\(server.mostAtOnce) at once")
+        #expect(server.mostAtOnce > 1, "sends to one host still go in parallel")
+    }
+
     @Test func theDelivererWaitsForTheRateLimiter() async throws {
         let server = try FakeHTTPServer()
         defer { server.stop() }

@@ -4,6 +4,9 @@ import Foundation
 /// Performs outbound requests (HTTP and SMTP) through libcurl's multi interface on a thread of its own: many
 /// transfers run at once over reused connections, and a slow endpoint holds up only its own transfers.
 public final class HTTPClient: @unchecked Sendable {
+    /// Connections open at once to one host; further sends to it wait for one to come free.
+    public static let maxConnectionsPerHost = 16
+
     /// A client shared by the whole process.
     public static let shared = HTTPClient()
 
@@ -57,6 +60,11 @@ final class CurlLoop: @unchecked Sendable {
         multi = curl_multi_init()!
         // Keep a generous pool of idle connections so bursts to one host reuse them.
         _ = scrm_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 64)
+        // Transfers beyond this many to one host wait in libcurl for a connection to come free. Without a cap,
+        // 256 sends in flight opened 256 connections to one loopback sink, which then answered each in hundreds
+        // of milliseconds; sixteen kept 1,000 notifications a second flowing with a p99 under 0.1 s. A chat or
+        // SMS service is one host too, and is better served by a few busy connections than by a crowd.
+        _ = scrm_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, HTTPClient.maxConnectionsPerHost)
     }
 
     /// Starts the thread.
