@@ -50,9 +50,13 @@ public final class Store: @unchecked Sendable {
         guard mode.first == "wal" else {
             throw StoreError(operation: "open \(path)", code: 0, message: "SQLite refused WAL mode (got \(mode))")
         }
-        // Checkpoints are the checkpointer's, off the commit path.
+        // Checkpoints are the checkpointer's, off the commit path. A log that grew under load is cut back to
+        // 16 MB when it starts over, so a small disk is not held by a log sized for the busiest minute.
         try writer.execute(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0",
+            """
+            PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;
+            PRAGMA journal_size_limit = 16777216
+            """,
             operation: "open \(path)")
         migrationsApplied = try Schema.migrate(writer)
 

@@ -42,11 +42,15 @@ import Testing
     @Test func theFileIsWriteAheadLoggedWithFullSyncAndForeignKeys() throws {
         let store = try Store(directory: folder.path)
         let settings = try store.writerLock.withLock {
-            try ["journal_mode", "synchronous", "foreign_keys", "busy_timeout"].map { name in
+            try [
+                "journal_mode", "synchronous", "foreign_keys", "busy_timeout", "wal_autocheckpoint",
+                "journal_size_limit",
+            ]
+            .map { name in
                 try store.writer.query("PRAGMA \(name)", operation: "test") { $0.text(0) }.first ?? ""
             }
         }
-        #expect(settings == ["wal", "2", "1", "5000"])
+        #expect(settings == ["wal", "2", "1", "5000", "0", "16777216"])
     }
 
     /// The writer does not checkpoint as it commits; the checkpointer must still copy the log into the file while
