@@ -50,7 +50,7 @@ import Testing
         let hook = try channel(["type": "webhook", "url": server.url, "timeout": "20s"])
         let deliverer = Deliverer(client: client)
         let outcomes = await withTaskGroup(of: DeliveryOutcome.self) { group in
-            for index in 0..<40 {
+            for index in 0..<100 {
                 group.addTask {
                     await deliverer.send(
                         channel: hook, payload: ["body": ["n": .int(index)]], context: SendContext(jobID: "j\(index)"))
@@ -60,7 +60,7 @@ import Testing
             for await outcome in group { outcomes.append(outcome) }
             return outcomes
         }
-        #expect(outcomes.count == 40)
+        #expect(outcomes.count == 100)
         #expect(outcomes.allSatisfy { $0 == .delivered(detail: "HTTP 200") }, "\(outcomes.first.map { "\($0)" } ?? "")")
         #expect(server.mostAtOnce <= HTTPClient.maxConnectionsPerHost, "\(server.mostAtOnce) at once")
         #expect(server.mostAtOnce > 1, "sends to one host still go in parallel")
