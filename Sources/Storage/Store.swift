@@ -149,7 +149,6 @@ public final class Store: @unchecked Sendable {
 
     /// Runs `batch` in one transaction, each work in its own savepoint; the caller holds `writerLock`. Returns
     /// whether the transaction committed.
-    @discardableResult
     private static func commitBatch(_ batch: [GroupCommit.Work], on writer: Connection, commits: Counter) -> Bool {
         // Transaction control goes through `run`, whose statements are prepared once: `execute` parsed them
         // again for every piece of work.
