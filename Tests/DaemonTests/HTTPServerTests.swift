@@ -1,6 +1,7 @@
-import Daemon
 import Foundation
 import Testing
+
+@testable import Daemon
 
 @Suite struct HTTPServerBehaviour {
     func startEcho(limits: HTTPServer.Limits = .init()) throws -> HTTPServer {
@@ -110,6 +111,29 @@ import Testing
         server.stop()
         #expect(waiting.answered == 1)
         #expect(sent.wait(timeout: .now() + 20) == .success)
+    }
+}
+
+@Suite struct ParkingWhileStopping {
+    /// libmicrohttpd aborts the process if it stops with a connection suspended. A request that arrives on a
+    /// kept-alive connection once the stop has begun must therefore not be parked.
+    @Test func noConnectionIsParkedOnceTheStopHasBegun() {
+        let parked = ParkedCount()
+        #expect(parked.enter())
+        let closed = DispatchSemaphore(value: 0)
+        Thread {
+            parked.close(deadline: Date() + 20)
+            closed.signal()
+        }.start()
+        // The stop waits for the parked one; meanwhile no other may park.
+        while parked.enter() {
+            parked.remove()
+            usleep(1_000)
+        }
+        #expect(closed.wait(timeout: .now() + 0.05) == .timedOut)
+        parked.remove()
+        #expect(closed.wait(timeout: .now() + 20) == .success)
+        #expect(!parked.enter())
     }
 }
 

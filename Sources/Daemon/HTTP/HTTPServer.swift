@@ -89,8 +89,8 @@ public final class HTTPServer: @unchecked Sendable {
         self.daemon = nil
         _ = MHD_quiesce_daemon(daemon)
         // Every parked answer comes after at most one commit; the limit only guards against a handler that
-        // never answers.
-        parked.waitUntilNone(deadline: Date() + 30)
+        // never answers. From here on, a request on a connection kept alive is answered without parking.
+        parked.close(deadline: Date() + 30)
         MHD_stop_daemon(daemon)
         retained?.release()
         retained = nil
@@ -111,14 +111,24 @@ final class PendingRequest: @unchecked Sendable {
     var answer: HTTPResponse?
     /// Whether the connection is suspended and counted in the server's `parked`; owned by the connection's thread.
     var parked = false
+    /// Whether the request went to the handler; a later call for the same request must not start it again.
+    var handled = false
 }
 
-/// How many connections are parked.
+/// How many connections are parked, and whether parking is still allowed.
 final class ParkedCount: @unchecked Sendable {
     private let condition = NSCondition()
     private var count = 0
+    private var closed = false
 
-    func add() { condition.withLock { count += 1 } }
+    /// Counts one more parked connection; false once the server is stopping, when none may be parked.
+    func enter() -> Bool {
+        condition.withLock {
+            guard !closed else { return false }
+            count += 1
+            return true
+        }
+    }
 
     func remove() {
         condition.withLock {
@@ -127,8 +137,10 @@ final class ParkedCount: @unchecked Sendable {
         }
     }
 
-    func waitUntilNone(deadline: Date) {
+    /// Allows no more parking, then waits until every parked connection has been resumed or `deadline` passed.
+    func close(deadline: Date) {
         condition.lock()
+        closed = true
         while count > 0 && condition.wait(until: deadline) {}
         condition.unlock()
     }
@@ -176,22 +188,38 @@ private func httpAccess(
     }
     if let answer = state.answer {
         // Resumed: the answer has come. Only now is the connection off libmicrohttpd's suspended list, which
-        // must be empty when the server stops.
-        state.answer = nil
-        state.parked = false
-        server.parked.remove()
+        // must be empty when the server stops. The answer stays: should libmicrohttpd call again for this
+        // request, it gets the same answer, and the work is not started a second time.
+        if state.parked {
+            state.parked = false
+            server.parked.remove()
+        }
         return send(answer, on: connection)
     }
+    // Called again for a request whose answer has not come (not expected of libmicrohttpd): wait for it.
+    if state.handled { return MHD_Result.YES }
     let request = makeRequest(connection, url, method, body: state.body)
     if state.overflow { return send(server.tooLarge(request), on: connection) }
+    state.handled = true
     switch server.handler(request) {
     case .now(let response):
         return send(response, on: connection)
     case .later(let start):
+        guard server.parked.enter() else {
+            // The server is stopping and libmicrohttpd must not stop with a connection suspended: this thread
+            // waits for the answer instead.
+            let answered = DispatchSemaphore(value: 0)
+            let box = AnswerBox()
+            start { response in
+                box.response = response
+                answered.signal()
+            }
+            answered.wait()
+            return send(box.response ?? .text(503, "stopping"), on: connection)
+        }
         // Parked before the work starts, so an answer that comes at once finds it parked.
         MHD_suspend_connection(connection)
         state.parked = true
-        server.parked.add()
         let parked = ParkedConnection(handle: connection)
         start { [state] response in
             state.answer = response
@@ -199,6 +227,11 @@ private func httpAccess(
         }
         return MHD_Result.YES
     }
+}
+
+/// Carries an answer from the thread that gives it to the one waiting for it; the semaphore orders the two.
+private final class AnswerBox: @unchecked Sendable {
+    var response: HTTPResponse?
 }
 
 private func httpCompleted(
