@@ -114,6 +114,18 @@ import Testing
     }
 }
 
+@Suite struct ConnectionLimit {
+    /// The limit asked for, unless the process may not open that many files.
+    @Test func theLimitIsWhatFileDescriptorsAllow() {
+        #expect(HTTPServer.connectionLimit(100) == 100)
+        var limit = rlimit()
+        #expect(getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0)
+        let huge = HTTPServer.connectionLimit(UInt32.max)
+        #expect(huge > 0)
+        #expect(rlim_t(huge) <= limit.rlim_max - HTTPServer.reservedDescriptors)
+    }
+}
+
 @Suite struct ParkingWhileStopping {
     /// libmicrohttpd aborts the process if it stops with a connection suspended. A request that arrives on a
     /// kept-alive connection once the stop has begun must therefore not be parked.

@@ -8,6 +8,7 @@ Usage: hostile.py [--idle 200] [--slow 20] [--slow-seconds 15]
 
 import argparse
 import json
+import resource
 import shutil
 import socket
 import tempfile
@@ -218,9 +219,12 @@ def main():
         rows.append(attack("replies never read", probe, daemon, slow_reader))
 
         def over_limit():
-            # More connections than the server's limit (1024): the excess is turned away, service returns after.
+            # More connections than the server's limit (8192): the excess is turned away, service returns after.
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if soft < 9000 <= hard or (soft < 9000 and hard == resource.RLIM_INFINITY):
+                resource.setrlimit(resource.RLIMIT_NOFILE, (9000, hard))
             sockets = []
-            for _ in range(1100):
+            for _ in range(8268):
                 try:
                     sockets.append(socket.create_connection(("127.0.0.1", port), timeout=2))
                 except OSError:
@@ -231,7 +235,22 @@ def main():
             time.sleep(0.5)
             return {"opened": len(sockets), "push_while_full_ok": ok}
 
-        rows.append(attack("1100 idle connections (limit 1024)", probe, daemon, over_limit))
+        def many_idle():
+            # 1,100 idle connections, more than the limit before session 2: others are still answered.
+            sockets = []
+            for _ in range(1100):
+                try:
+                    sockets.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+                except OSError:
+                    break
+            ok, ms = probe.push(timeout=3)
+            for s in sockets:
+                s.close()
+            time.sleep(0.5)
+            return {"opened": len(sockets), "push_while_open_ok": ok}
+
+        rows.append(attack("1100 idle connections", probe, daemon, many_idle))
+        rows.append(attack("8268 idle connections (limit 8192)", probe, daemon, over_limit))
 
         result = {"attacks": rows, "daemon_alive_at_end": daemon.alive()}
         result["ok"] = daemon.alive() and all(r["push_after_ok"] and r["daemon_alive"] for r in rows)

@@ -21,8 +21,9 @@ public final class HTTPServer: @unchecked Sendable {
         public var maxBodyBytes = 1 << 20
         /// Seconds a connection may stay idle before it is closed.
         public var idleTimeoutSeconds: UInt32 = 30
-        /// Most connections open at once.
-        public var maxConnections: UInt32 = 1024
+        /// Most connections open at once. At 1,024, a client holding that many idle connections kept everyone
+        /// else out until the idle timeout; libmicrohttpd's epoll mode holds many more for little memory.
+        public var maxConnections: UInt32 = 8192
         /// Memory per connection for headers and buffering; requests with larger headers get 431.
         public var connectionMemoryBytes = 64 * 1024
         /// Threads serving connections. Parked connections hold none, so one per core does.
@@ -71,7 +72,8 @@ public final class HTTPServer: @unchecked Sendable {
         let context = Unmanaged.passRetained(self)
         let started = scrm_mhd_start(
             flags, port, host, httpAccess, context.toOpaque(), httpCompleted, context.toOpaque(),
-            limits.idleTimeoutSeconds, limits.connectionMemoryBytes, limits.maxConnections, limits.threads)
+            limits.idleTimeoutSeconds, limits.connectionMemoryBytes, Self.connectionLimit(limits.maxConnections),
+            limits.threads)
         guard let started else {
             context.release()
             throw HTTPServerError(description: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
@@ -82,6 +84,24 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// The port the server listens on.
     public var port: UInt16 { daemon.map { scrm_mhd_port($0) } ?? 0 }
+
+    /// File descriptors kept free of connections, for the store, outbound sends and the rules folder.
+    static let reservedDescriptors: rlim_t = 256
+
+    /// `wanted`, or fewer when the process may not open that many files: the soft limit is raised toward the
+    /// hard one first (systemd starts services at 1,024).
+    static func connectionLimit(_ wanted: UInt32) -> UInt32 {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return min(wanted, 768) }
+        let needed = rlim_t(wanted) + reservedDescriptors
+        if limit.rlim_cur < needed {
+            var raised = limit
+            raised.rlim_cur = min(needed, limit.rlim_max)
+            if setrlimit(RLIMIT_NOFILE_VALUE, &raised) == 0 { limit = raised }
+        }
+        let usable = limit.rlim_cur > reservedDescriptors ? limit.rlim_cur - reservedDescriptors : 64
+        return UInt32(min(rlim_t(wanted), usable))
+    }
 
     /// Stops accepting connections, lets requests in progress finish, and frees the server.
     public func stop() {
@@ -101,6 +121,9 @@ public final class HTTPServer: @unchecked Sendable {
         if let daemon { _ = MHD_quiesce_daemon(daemon) }
     }
 }
+
+/// The resource id of the open-files limit, in the type `getrlimit` takes here.
+private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 
 /// What one connection has received so far; owned by that connection's thread, but for `answer`.
 final class PendingRequest: @unchecked Sendable {
