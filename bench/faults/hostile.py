@@ -218,36 +218,33 @@ def main():
 
         rows.append(attack("replies never read", probe, daemon, slow_reader))
 
-        def over_limit():
-            # More connections than the server's limit (8192): the excess is turned away, service returns after.
+        def hold_idle(count):
+            """Opens `count` idle connections, pushes once while they are open, then closes them."""
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-            if soft < 9000 <= hard or (soft < 9000 and hard == resource.RLIM_INFINITY):
-                resource.setrlimit(resource.RLIMIT_NOFILE, (9000, hard))
+            wanted = count + 500
+            if soft < wanted and (hard == resource.RLIM_INFINITY or wanted <= hard):
+                resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
             sockets = []
-            for _ in range(8268):
+            for _ in range(count):
                 try:
                     sockets.append(socket.create_connection(("127.0.0.1", port), timeout=2))
                 except OSError:
                     break
-            ok, ms = probe.push(timeout=3)
+            ok, _ = probe.push(timeout=3)
             for s in sockets:
                 s.close()
             time.sleep(0.5)
-            return {"opened": len(sockets), "push_while_full_ok": ok}
+            return len(sockets), ok
 
         def many_idle():
             # 1,100 idle connections, more than the limit before session 2: others are still answered.
-            sockets = []
-            for _ in range(1100):
-                try:
-                    sockets.append(socket.create_connection(("127.0.0.1", port), timeout=2))
-                except OSError:
-                    break
-            ok, ms = probe.push(timeout=3)
-            for s in sockets:
-                s.close()
-            time.sleep(0.5)
-            return {"opened": len(sockets), "push_while_open_ok": ok}
+            opened, ok = hold_idle(1100)
+            return {"opened": opened, "push_while_open_ok": ok}
+
+        def over_limit():
+            # More connections than the server's limit (8192): the excess is turned away, service returns after.
+            opened, ok = hold_idle(8268)
+            return {"opened": opened, "push_while_full_ok": ok}
 
         rows.append(attack("1100 idle connections", probe, daemon, many_idle))
         rows.append(attack("8268 idle connections (limit 8192)", probe, daemon, over_limit))
