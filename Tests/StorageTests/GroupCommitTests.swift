@@ -97,11 +97,3 @@ import Testing
         #expect(throws: StoreError.self) { try refused.all.first?.get() }
     }
 }
-
-/// Values appended from several threads.
-private final class Collected<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [T] = []
-    func append(_ value: T) { lock.withLock { values.append(value) } }
-    var all: [T] { lock.withLock { values } }
-}

@@ -97,11 +97,14 @@ import Testing
     }
 }
 
-/// Results gathered from many threads; guarded by `lock`.
-final class Results: @unchecked Sendable {
+/// Values gathered from many threads; guarded by `lock`.
+final class Collected<T>: @unchecked Sendable {
     private let lock = NSLock()
-    private var items: [Result<Store.AcceptResult, StoreError>] = []
+    private var items: [T] = []
 
-    func append(_ item: Result<Store.AcceptResult, StoreError>) { lock.withLock { items.append(item) } }
-    var all: [Result<Store.AcceptResult, StoreError>] { lock.withLock { items } }
+    func append(_ item: T) { lock.withLock { items.append(item) } }
+    var all: [T] { lock.withLock { items } }
 }
+
+/// Accept results gathered from many threads.
+typealias Results = Collected<Result<Store.AcceptResult, StoreError>>
