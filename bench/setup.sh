@@ -3,6 +3,8 @@
 # apt-get only installs what is missing. Needs root or sudo for apt-get.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# The build's own libraries first: a fresh machine has none of them.
+"$REPO/scripts/setup"
 PACKAGES=(wrk nginx-light prometheus-alertmanager python3-cryptography curl sqlite3)
 
 missing=()
