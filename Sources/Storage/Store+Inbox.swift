@@ -3,8 +3,10 @@ import Foundation
 extension Store {
     /// What `accept` did with an event.
     public enum AcceptResult: Sendable, Equatable {
-        /// The event is new and now durably stored.
+        /// The event is new and now durably stored; the planner plans it from the store.
         case stored
+        /// The event is new and now durably stored together with its plan.
+        case planned
         /// An event with this id was stored before (or earlier in the same batch); nothing changed.
         case duplicate
     }
@@ -30,19 +32,77 @@ extension Store {
             completion: completion)
     }
 
+    /// Stores `event` like `accept(_:completion:)` and, in the same transaction, the plan that `plan` makes for
+    /// it, so that the planner need not read the event back.
+    ///
+    /// `plan` runs on the committing thread, inside the transaction, with the planned jobs of the event's
+    /// appointment as they stand there (none without an appointment); it returns the plan to commit, or nil to
+    /// leave the event to the planner. The event is also left to the planner, and `plan` not called, while
+    /// other events wait for it, so that events are planned in the order they arrived; and when the plan cannot
+    /// be stored, which then stores the event alone. The result is `.planned` when the plan was stored with it.
+    public func accept(
+        _ event: InboxEvent, planning plan: @escaping (_ pending: [Job]) -> PlanCommit?,
+        completion: @escaping @Sendable (Result<AcceptResult, StoreError>) -> Void
+    ) {
+        write(
+            "accept",
+            { connection throws(StoreError) in
+                guard try Self.insertEvent(event, on: connection) else { return .duplicate }
+                if try Self.planInline(event, plan, on: connection) { return .planned }
+                try Self.enqueueForPlanning(event, on: connection)
+                return .stored
+            }, completion: completion)
+    }
+
     private static func insert(_ event: InboxEvent, on connection: Connection) throws(StoreError) -> AcceptResult {
-        let inserted = try connection.run(
+        guard try insertEvent(event, on: connection) else { return .duplicate }
+        try enqueueForPlanning(event, on: connection)
+        return .stored
+    }
+
+    /// Inserts the inbox row of `event`; returns false when an event with its id is stored already.
+    private static func insertEvent(_ event: InboxEvent, on connection: Connection) throws(StoreError) -> Bool {
+        try connection.run(
             """
             INSERT INTO inbox (id, received_at, kind, order_key, raw) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (id) DO NOTHING
             """,
             [.text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey), .blob(event.raw)],
-            operation: "accept")
-        guard inserted == 1 else { return .duplicate }
+            operation: "accept") == 1
+    }
+
+    /// Puts `event` in the queue of events awaiting the planner.
+    private static func enqueueForPlanning(_ event: InboxEvent, on connection: Connection) throws(StoreError) {
         try connection.run(
             "INSERT INTO unplanned (id, received_at) VALUES (?, ?)", [.text(event.id), .time(event.receivedAt)],
             operation: "accept")
-        return .stored
+    }
+
+    /// Stores the plan `plan` makes for `event` in a savepoint of its own; returns whether it did. Nothing is
+    /// planned here while the planner's queue holds events, which must be planned first.
+    private static func planInline(
+        _ event: InboxEvent, _ plan: (_ pending: [Job]) -> PlanCommit?, on connection: Connection
+    ) throws(StoreError) -> Bool {
+        let waiting = try connection.query("SELECT 1 FROM unplanned LIMIT 1", operation: "accept") { $0.int(0) }
+        guard waiting.isEmpty else { return false }
+        var pending: [Job] = []
+        if let order = event.orderKey {
+            pending = try connection.query(
+                pendingJobsSQL, [.text(order)], operation: "accept: read pending jobs", row: job(from:))
+        }
+        guard let commit = plan(pending) else { return false }
+        try connection.run("SAVEPOINT plan", operation: "accept")
+        do {
+            try validate(commit)
+            try apply(commit, on: connection)
+        } catch {
+            // The planner will try again from the queue, and report what stops it.
+            try connection.run("ROLLBACK TO plan", operation: "accept")
+            try connection.run("RELEASE plan", operation: "accept")
+            return false
+        }
+        try connection.run("RELEASE plan", operation: "accept")
+        return true
     }
 
     /// The event stored under `id`, if any.

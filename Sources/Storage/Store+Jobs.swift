@@ -32,22 +32,24 @@ extension Store {
 
     /// Commits several plans in one transaction (one disk sync), in order; see `commitPlan`.
     public func commitPlans(_ plans: [PlanCommit]) throws(StoreError) {
-        for plan in plans {
-            for job in plan.newJobs where ![.planned, .skipped, .missed].contains(job.state) {
-                throw StoreError(
-                    operation: "commit plan", code: 0,
-                    message:
-                        "new job \(job.id) has state \(job.state.rawValue); only planned, skipped or missed can be new"
-                )
-            }
-        }
+        for plan in plans { try Self.validate(plan) }
         guard !plans.isEmpty else { return }
         try write("commit plan") { connection throws(StoreError) in
             for plan in plans { try Self.apply(plan, on: connection) }
         }
     }
 
-    private static func apply(_ plan: PlanCommit, on connection: Connection) throws(StoreError) {
+    /// Refuses a plan that would create a job in a state other than planned, skipped or missed.
+    static func validate(_ plan: PlanCommit) throws(StoreError) {
+        for job in plan.newJobs where ![.planned, .skipped, .missed].contains(job.state) {
+            throw StoreError(
+                operation: "commit plan", code: 0,
+                message: "new job \(job.id) has state \(job.state.rawValue); only planned, skipped or missed can be new"
+            )
+        }
+    }
+
+    static func apply(_ plan: PlanCommit, on connection: Connection) throws(StoreError) {
         let at = SQLValue.time(plan.at)
         for job in plan.newJobs {
             try connection.run(

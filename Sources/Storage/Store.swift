@@ -106,6 +106,11 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Returns once every write handed to the store before the call has committed or failed.
+    public func waitForWritesInFlight() {
+        _ = try? write("wait for writes in flight") { _ throws(StoreError) in }
+    }
+
     /// Runs `body` as one atomic write, durable when this returns; if it throws, none of its changes stay.
     ///
     /// Concurrent callers share one transaction and one disk sync (see `GroupCommit`); each caller's work runs
