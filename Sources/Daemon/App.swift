@@ -119,8 +119,8 @@ public final class App: @unchecked Sendable {
         ) { scheduler.poke() }
         ingest = Ingest(
             store: store, clock: clock, crypto: makeCrypto(),
-            requireEncryption: config.callback.requireEncryption, logger: logger, metrics: metrics
-        ) { [planner] in planner?.wake() }
+            requireEncryption: config.callback.requireEncryption, logger: logger, metrics: metrics,
+            planner: planner)
         if let recovered = try? store.recoverInterrupted(at: clock.now()), recovered > 0 {
             logger.warning("sends interrupted by a stop will be retried", ["jobs": String(recovered)])
         }

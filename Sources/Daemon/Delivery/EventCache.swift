@@ -2,7 +2,8 @@ import Events
 import Foundation
 import Storage
 
-/// Recently decoded events by id, so that the planner's decoding serves the send that follows it.
+/// Recently decoded events by id, so that the decoding done at arrival or by the planner serves the send that
+/// follows it.
 ///
 /// A stored event never changes, so a cached decoding is always the stored one's. The cache holds at most
 /// `capacity` events and forgets the oldest first: a send usually follows its plan within milliseconds, and a
@@ -25,9 +26,16 @@ final class EventCache: @unchecked Sendable {
     func event(_ stored: InboxEvent) -> Event? {
         if let cached = lock.withLock({ events[stored.id] }) { return cached }
         guard let event = try? Event.decode(stored.raw, clock: shopClock) else { return nil }
+        remember(event)
+        return event
+    }
+
+    /// Keeps `event`, decoded from the stored event of its id, for the sends that follow.
+    func remember(_ event: Event) {
+        let id = event.envelope.id
         lock.withLock {
-            guard events.updateValue(event, forKey: stored.id) == nil else { return }
-            order.append(stored.id)
+            guard events.updateValue(event, forKey: id) == nil else { return }
+            order.append(id)
             if order.count - head > capacity {
                 events[order[head]] = nil
                 head += 1
@@ -38,6 +46,5 @@ final class EventCache: @unchecked Sendable {
                 }
             }
         }
-        return event
     }
 }

@@ -8,9 +8,14 @@ import Storage
 import Synchronization
 import Telemetry
 
-/// Turns stored events into jobs: runs the rules (a pure plan), compares with the appointment's pending jobs,
-/// and commits the difference in one transaction. One serial queue owns planning, so two events of the same
-/// appointment are never planned at once.
+/// Turns events into jobs: runs the rules (a pure plan), compares with the appointment's pending jobs, and
+/// commits the difference in one transaction.
+///
+/// A push is planned as it arrives and its plan stored with it (`planOnArrival`). What that leaves, this
+/// service's serial queue plans from the store: events stored before a crash, or while such events waited, or
+/// whose rules were reloaded between plan and commit; and the re-plan after a reload. Two events of the same
+/// appointment are never planned at once: the queue plans one batch at a time, and arrival plans are finished
+/// one after the other inside the store's transaction.
 final class PlanService: @unchecked Sendable {
     let store: Store
     let clock: any Clock
@@ -69,6 +74,10 @@ final class PlanService: @unchecked Sendable {
 
     // `replanning` says whether a re-plan still has pages to go; its own lock guards it.
     private let replanning = Mutex(false)
+
+    /// Whether a re-plan after a reload is under way: arriving events are then left to this queue, which plans
+    /// them between the re-plan's pages, so that no appointment is planned in two places at once.
+    var isReplanning: Bool { replanning.withLock { $0 } }
     // Owned by `queue`: a reload during a re-plan restarts it from the first page with the newest rules.
     private var replanGeneration = 0
 
@@ -123,9 +132,10 @@ final class PlanService: @unchecked Sendable {
     /// Walks the appointments a page at a time, each page one queue item and one transaction, so events that
     /// arrive meanwhile are planned between pages and a million pending jobs are never all in memory.
     func replanPending() {
+        replanning.withLock { $0 = true }
         queue.async {
+            self.waitForArrivalPlans()
             self.replanGeneration += 1
-            self.replanning.withLock { $0 = true }
             self.replanPage(after: nil, generation: self.replanGeneration)
         }
     }
@@ -157,9 +167,8 @@ final class PlanService: @unchecked Sendable {
         queue.async { self.replanPage(after: last, generation: generation) }
     }
 
-    /// Plans one event on the planner's queue; `eventID` marks the inbox row planned when given.
     /// A plan ready to commit, with what to log once it is stored.
-    private struct Outcome {
+    struct Outcome {
         let eventID: String
         let commit: PlanCommit
         let cancellations: [ReplanDiff.Cancellation]
@@ -171,11 +180,21 @@ final class PlanService: @unchecked Sendable {
         }
     }
 
-    /// Plans `event` and diffs the plan against the appointment's pending jobs of the rules it concerns.
+    /// Plans `event` and diffs the plan against the appointment's pending jobs of the rules it concerns;
+    /// `eventID` takes the event off the planner's queue when given.
     private func outcome(of event: Event, eventID: String?, runtime: Runtime, now: Date) -> Outcome {
-        let plan = runtime.rules.plan(event, now: now)
         var pending: [Job] = []
         if let order = event.orderNum { pending = (try? store.pendingJobs(orderKey: order)) ?? [] }
+        return outcome(
+            of: runtime.rules.plan(event, now: now), event: event, eventID: eventID, pending: pending,
+            runtime: runtime, now: now)
+    }
+
+    /// Diffs `plan`, made for `event`, against `pending`, the appointment's planned jobs.
+    func outcome(of plan: Plan, event: Event, eventID: String?, pending: [Job], runtime: Runtime, now: Date)
+        -> Outcome
+    {
+        var pending = pending
         // An event of another kind says nothing about rules listening for this one: their jobs stay.
         pending.removeAll { job in runtime.rules.rule(named: job.rule).map { $0.on != event.kind } ?? false }
         let refs = pending.map {
@@ -204,7 +223,7 @@ final class PlanService: @unchecked Sendable {
         return true
     }
 
-    private func log(_ outcome: Outcome) {
+    func log(_ outcome: Outcome) {
         let eventID = outcome.eventID
         for job in outcome.commit.newJobs {
             let state = job.state == .planned ? "planned" : job.state.rawValue

@@ -4,7 +4,7 @@ import JSON
 import Storage
 import Telemetry
 
-/// The platform's push: verify, decrypt, decode, store durably, then answer — and only then plan.
+/// The platform's push: verify, decrypt, decode and plan, store the event with its plan durably, then answer.
 final class Ingest: Sendable {
     let store: Store
     let clock: any Clock
@@ -12,12 +12,12 @@ final class Ingest: Sendable {
     let requireEncryption: Bool
     let logger: Logger
     let metrics: DaemonMetrics
-    /// Called after an event was newly stored: the planner reads it back from the store, off this thread.
-    let stored: @Sendable () -> Void
+    /// Plans each push as it arrives, and plans from the store what could not be planned so.
+    let planner: PlanService
 
     init(
         store: Store, clock: any Clock, crypto: CallbackCrypto?, requireEncryption: Bool,
-        logger: Logger, metrics: DaemonMetrics, stored: @escaping @Sendable () -> Void
+        logger: Logger, metrics: DaemonMetrics, planner: PlanService
     ) {
         self.store = store
         self.clock = clock
@@ -25,7 +25,7 @@ final class Ingest: Sendable {
         self.requireEncryption = requireEncryption
         self.logger = logger
         self.metrics = metrics
-        self.stored = stored
+        self.planner = planner
     }
 
     /// Why a push was refused: the HTTP status and a reason safe to show the sender.
@@ -37,8 +37,9 @@ final class Ingest: Sendable {
 
     /// Answers `POST /callback`: a refusal at once, or 200 once the event is stored.
     ///
-    /// The push is verified and decoded on the HTTP thread; its commit is handed to the store, which answers
-    /// from the committing thread, so pushes in flight share commits without holding HTTP threads.
+    /// The push is verified, decoded and planned on the HTTP thread; its commit is handed to the store, which
+    /// answers from the committing thread, so pushes in flight share commits without holding HTTP threads. The
+    /// plan is stored in the same transaction as the event, so an answered push has its jobs too.
     func receive(_ request: HTTPRequest) -> HTTPReply {
         let envelope: Envelope
         let raw: [UInt8]
@@ -49,24 +50,40 @@ final class Ingest: Sendable {
         } catch {
             return .now(.platform(500, ok: false, message: "internal error"))
         }
+        let now = clock.now()
         let inbox = InboxEvent(
-            id: envelope.id, receivedAt: clock.now(), kind: envelope.kind, orderKey: envelope.orderNum, raw: raw)
+            id: envelope.id, receivedAt: now, kind: envelope.kind, orderKey: envelope.orderNum, raw: raw)
+        // An event that does not decode is stored all the same; the planner reports it.
+        guard let event = try? Event.decode(envelope, clock: planner.shopClock) else {
+            return .later { [self] answer in
+                store.accept(inbox) { [self] result in answer(respond(to: result, of: inbox, plan: nil)) }
+            }
+        }
+        let plan = planner.planOnArrival(event, at: now)
         return .later { [self] answer in
-            store.accept(inbox) { [self] result in answer(respond(to: result, of: inbox)) }
+            store.accept(inbox, planning: plan.finish(pending:)) { [self] result in
+                answer(respond(to: result, of: inbox, plan: plan))
+            }
         }
     }
 
     /// The answer once the store has committed `inbox`, or failed to.
-    private func respond(to result: Result<Store.AcceptResult, StoreError>, of inbox: InboxEvent) -> HTTPResponse {
+    private func respond(
+        to result: Result<Store.AcceptResult, StoreError>, of inbox: InboxEvent, plan: ArrivalPlan?
+    ) -> HTTPResponse {
         switch result {
-        case .success(.stored):
-            metrics.eventsReceived(result: "accepted")
-            logger.info(
-                "event accepted", ["event.id": inbox.id, "event.kind": inbox.kind, "order": inbox.orderKey ?? ""])
-            stored()
         case .success(.duplicate):
             metrics.eventsReceived(result: "duplicate")
             logger.info("event already stored", ["event.id": inbox.id])
+        case .success(let stored):
+            metrics.eventsReceived(result: "accepted")
+            logger.info(
+                "event accepted", ["event.id": inbox.id, "event.kind": inbox.kind, "order": inbox.orderKey ?? ""])
+            if stored == .planned {
+                plan?.stored()
+            } else {
+                planner.wake()
+            }
         case .failure(let error):
             logger.error("event not stored", ["event.id": inbox.id, "error": "\(error)"])
             return refuse(
@@ -85,8 +102,8 @@ final class Ingest: Sendable {
 
     /// Verifies and decrypts a push; returns the plaintext envelope and the bytes to store for it.
     ///
-    /// Only what the answer needs is done here: the appointment is decoded later, by the planner. A plain push
-    /// is stored as it came; an encrypted one as its envelope around the decrypted body, spliced in unparsed.
+    /// A plain push is stored as it came; an encrypted one as its envelope around the decrypted body, spliced in
+    /// unparsed.
     func decode(_ body: [UInt8]) throws -> (Envelope, [UInt8]) {
         guard !body.isEmpty else { throw Refusal(status: 400, reason: "empty body", result: "malformed") }
         let envelope: Envelope

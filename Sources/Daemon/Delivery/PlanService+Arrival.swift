@@ -1,0 +1,74 @@
+import Events
+import Foundation
+import Rules
+import Storage
+
+extension PlanService {
+    /// Plans `event`, which arrived at `now` and is about to be stored, so that its plan is stored with it.
+    ///
+    /// The rules run here, on the caller's thread; the store then hands the appointment's pending jobs to the
+    /// result inside the transaction that stores the event (`Store.accept(_:planning:completion:)`). The event
+    /// is not decoded again by the planner, and not queued for it.
+    func planOnArrival(_ event: Event, at now: Date) -> ArrivalPlan {
+        let (runtime, generation) = runtime.versioned
+        let listened = runtime.rules.rules.contains { $0.on == event.kind }
+        events.remember(event)
+        return ArrivalPlan(
+            planner: self, event: event, plan: listened ? runtime.rules.plan(event, now: now) : nil,
+            runtime: runtime, generation: generation, now: now)
+    }
+
+    /// Returns once every arrival plan that may still be stored has committed.
+    ///
+    /// A re-plan calls it before its first page, after `isReplanning` was set: an arrival plan either committed
+    /// before this returns, where the re-plan finds its jobs, or sees the re-plan under way and is left to the
+    /// planner's queue.
+    func waitForArrivalPlans() { store.waitForWritesInFlight() }
+}
+
+/// The plan of one arriving event: made with the running rules before the event is stored, finished against the
+/// appointment's pending jobs inside the transaction that stores it, logged once that has committed.
+final class ArrivalPlan: @unchecked Sendable {
+    private let planner: PlanService
+    private let event: Event
+    /// Nil when no rule listens for the event's kind: nothing is planned, and no pending job changes.
+    private let plan: Plan?
+    private let runtime: Runtime
+    private let generation: Int
+    private let now: Date
+    // Set by `finish` on the committing thread, read by `stored` after the commit, on the same thread.
+    private var outcome: PlanService.Outcome?
+
+    init(planner: PlanService, event: Event, plan: Plan?, runtime: Runtime, generation: Int, now: Date) {
+        self.planner = planner
+        self.event = event
+        self.plan = plan
+        self.runtime = runtime
+        self.generation = generation
+        self.now = now
+    }
+
+    /// The plan to store with the event, given its appointment's planned jobs; nil, leaving the event to the
+    /// planner's queue, when the rules were reloaded since the plan was made or a re-plan is under way.
+    func finish(pending: [Job]) -> PlanCommit? {
+        guard planner.runtime.currentGeneration == generation, !planner.isReplanning else { return nil }
+        let made: PlanService.Outcome
+        if let plan {
+            made = planner.outcome(
+                of: plan, event: event, eventID: nil, pending: pending, runtime: runtime, now: now)
+        } else {
+            made = PlanService.Outcome(
+                eventID: event.envelope.id, commit: PlanCommit(eventID: nil, newJobs: [], at: now),
+                cancellations: [])
+        }
+        outcome = made
+        return made.commit
+    }
+
+    /// Logs what was planned and tells the scheduler, once the plan has committed with its event.
+    func stored() {
+        guard let outcome else { return }
+        planner.log(outcome)
+        planner.committed()
+    }
+}

@@ -1,0 +1,104 @@
+import Events
+import Foundation
+import Storage
+import Testing
+
+@testable import Daemon
+
+/// A push is planned as it arrives: its answer comes after its event and its jobs are stored together.
+@Suite(.serialized) struct PlanningOnArrival {
+    static let order = "Y634089652417560576"
+    static let shop = ShopClock(timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+
+    static let rules = """
+        rules:
+          - name: remind
+            on: appointment.created
+            when: order.order_status in [10, 20]
+            at: order.arrival_time - 2h
+            notify:
+              - {channel: console, text: "remind {{ order.order_num }}"}
+        """
+
+    /// The reference example under `id`, with its order status replaced by `status`.
+    static func example(id: String, status: Int = 10) -> [UInt8] {
+        let text = String(decoding: Fixture.example(id: id), as: UTF8.self)
+        return Array(text.replacingOccurrences(of: "\"order_status\": 10", with: "\"order_status\": \(status)").utf8)
+    }
+
+    static func daemon() throws -> TestDaemon {
+        let start = try #require(shop.parse("2024-10-15 08:00:00"))
+        return try TestDaemon(rules: ["r.yaml": rules], clock: ManualClock(start))
+    }
+
+    @Test func anAnsweredPushHasItsReminderStoredWithoutWaitingForThePlanner() throws {
+        let daemon = try Self.daemon()
+        defer { daemon.stop() }
+
+        #expect(daemon.post(Self.example(id: "arrive-1"))?.status == 200)
+
+        // No drainPlanning(): the answer itself vouches for the plan.
+        let planned = try daemon.app.jobStore.jobs(orderKey: Self.order, state: .planned, limit: 10)
+        #expect(planned.map(\.dueAt) == [Self.shop.parse("2024-10-15 16:30:00")])
+        #expect(planned.first?.eventID == "arrive-1")
+        #expect(try daemon.app.jobStore.unplannedEvents(limit: 10).isEmpty)
+        let lines = daemon.logLines.all
+        let accepted = try #require(lines.firstIndex { $0.contains("event accepted") && $0.contains("arrive-1") })
+        let plannedLine = try #require(lines.firstIndex { $0.contains("notification planned") })
+        #expect(accepted < plannedLine)
+    }
+
+    @Test func aCancellationPushedLaterCancelsTheReminderByItsAnswer() throws {
+        let daemon = try Self.daemon()
+        defer { daemon.stop() }
+        #expect(daemon.post(Self.example(id: "arrive-1"))?.status == 200)
+
+        #expect(daemon.post(Self.example(id: "arrive-2", status: 30))?.status == 200)
+
+        #expect(try daemon.app.jobStore.jobs(orderKey: Self.order, state: .planned, limit: 10).isEmpty)
+        let cancelled = try daemon.app.jobStore.jobs(orderKey: Self.order, state: .cancelled, limit: 10)
+        #expect(cancelled.count == 1)
+        #expect(cancelled.first?.eventID == "arrive-1")
+    }
+
+    @Test func aPlanMadeBeforeAReloadIsLeftToThePlannerWithTheNewRules() throws {
+        let daemon = try Self.daemon()
+        defer { daemon.stop() }
+        let planner = try #require(daemon.app.planner)
+        let envelope = try Envelope.decode(Self.example(id: "arrive-1"))
+        let event = try Event.decode(envelope, clock: Self.shop)
+        let plan = planner.planOnArrival(event, at: Date())
+        #expect(plan.finish(pending: []) != nil, "with the rules it was made with, the plan stands")
+
+        try ReloadKit.write(
+            Self.rules.replacingOccurrences(of: "- 2h", with: "- 30m"),
+            to: daemon.rulesDirectory.appendingPathComponent("r.yaml"))
+        #expect(daemon.app.reload(reason: "test").isEmpty)
+
+        #expect(plan.finish(pending: []) == nil, "a plan of the old rules must not be stored after a reload")
+        #expect(daemon.post(Self.example(id: "arrive-2"))?.status == 200)
+        // The re-plan may still be under way, and a push arriving meanwhile is planned by the planner's queue.
+        daemon.app.drainPlanning()
+        let planned = try daemon.app.jobStore.jobs(orderKey: Self.order, state: .planned, limit: 10)
+        #expect(planned.map(\.dueAt) == [Self.shop.parse("2024-10-15 18:00:00")])
+    }
+
+    @Test func aPushThatArrivesBehindUnplannedEventsIsPlannedAfterThem() throws {
+        let daemon = try Self.daemon()
+        defer { daemon.stop() }
+        // An event the planner has not planned yet, as after a crash: the next push must wait its turn.
+        let raw = Self.example(id: "stored-before")
+        let now = try #require(daemon.clock).now()
+        let stored = InboxEvent(
+            id: "stored-before", receivedAt: now, kind: "appointment.created", orderKey: Self.order, raw: raw)
+        #expect(try daemon.app.jobStore.accept(stored) == .stored)
+
+        #expect(daemon.post(Self.example(id: "arrive-1", status: 30))?.status == 200)
+        daemon.app.drainPlanning()
+
+        // Planned in arrival order, the cancellation comes last: the reminder of the first is cancelled.
+        #expect(try daemon.app.jobStore.jobs(orderKey: Self.order, state: .planned, limit: 10).isEmpty)
+        #expect(try daemon.app.jobStore.jobs(orderKey: Self.order, state: .cancelled, limit: 10).count == 1)
+        #expect(try daemon.app.jobStore.unplannedEvents(limit: 10).isEmpty)
+    }
+}
