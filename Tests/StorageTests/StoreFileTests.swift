@@ -50,7 +50,7 @@ import Testing
                 try store.writer.query("PRAGMA \(name)", operation: "test") { $0.text(0) }.first ?? ""
             }
         }
-        #expect(settings == ["wal", "2", "1", "5000", "0", "16777216"])
+        #expect(settings == ["wal", "2", "1", "5000", "0", "67108864"])
     }
 
     /// The writer does not checkpoint as it commits; the checkpointer must still copy the log into the file while
