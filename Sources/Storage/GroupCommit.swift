@@ -8,6 +8,10 @@ import Foundation
 /// meanwhile form the next batch. One durable commit costs about half a millisecond; sharing it is what lets
 /// the store keep up with many writers.
 ///
+/// Each waiting caller sleeps on a semaphore of its own, woken only when its work is done or it is to lead the
+/// next batch: one condition broadcast after each batch woke every waiting caller, most of them only to find
+/// their work still queued and sleep again.
+///
 /// A caller that must not wait (an HTTP thread answering pushes) hands its work over with a completion instead.
 /// Such work joins the next batch, whoever leads it; when nobody leads, the committer thread does.
 final class GroupCommit: @unchecked Sendable {
@@ -17,7 +21,10 @@ final class GroupCommit: @unchecked Sendable {
         let run: (Connection) throws(StoreError) -> Void
         /// Called after the batch has ended, on the thread that committed it; nil for a caller that waits.
         let completion: (@Sendable (StoreError?) -> Void)?
-        // Written by the leader before `done` is set, read by the caller after; `condition` orders the two.
+        /// What a waiting caller sleeps on: signalled when its work is done, or when it is to lead; nil for
+        /// handed-over work.
+        let wake: DispatchSemaphore?
+        // Written by the leader before `done` is set, read by the caller after; `state` orders the two.
         var failure: StoreError?
         var done = false
 
@@ -28,6 +35,7 @@ final class GroupCommit: @unchecked Sendable {
             self.operation = operation
             self.run = run
             self.completion = completion
+            wake = completion == nil ? DispatchSemaphore(value: 0) : nil
         }
     }
 
@@ -38,7 +46,7 @@ final class GroupCommit: @unchecked Sendable {
     private let commit: ([Work]) -> Void
 
     /// Guards every property below.
-    private let condition = NSCondition()
+    private let state = NSLock()
     private var queue: [Work] = []
     private var leading = false
     /// Works in `queue` whose callers do not wait; when nobody leads, the committer thread commits them.
@@ -50,7 +58,7 @@ final class GroupCommit: @unchecked Sendable {
     private let committerEnded = DispatchSemaphore(value: 0)
 
     /// The number of callers waiting for a batch (for tests).
-    var waiting: Int { condition.withLock { queue.count } }
+    var waiting: Int { state.withLock { queue.count } }
 
     init(lock: NSLock, commit: @escaping ([Work]) -> Void) {
         self.lock = lock
@@ -60,44 +68,46 @@ final class GroupCommit: @unchecked Sendable {
         thread.start()
     }
 
-    /// Enqueues `work` and returns once its batch has committed (nil) or failed (the error).
+    /// Enqueues `work`, which must have been made without a completion, and returns once its batch has committed
+    /// (nil) or failed (the error).
     func submit(_ work: Work) {
-        condition.lock()
+        guard let wake = work.wake else { preconditionFailure("submit takes work that waits; hand over the rest") }
+        state.lock()
         queue.append(work)
-        while true {
-            if work.done {
-                condition.unlock()
-                return
-            }
+        while !work.done {
             if leading {
-                condition.wait()
+                state.unlock()
+                // Woken when the work is done, or to lead; a leader that started meanwhile takes it along.
+                wake.wait()
+                state.lock()
                 continue
             }
             leading = true
-            condition.unlock()
+            state.unlock()
             lead()
-            condition.lock()
+            state.lock()
         }
+        state.unlock()
     }
 
     /// Enqueues `work` and returns at once; its completion is called when its batch has ended.
     func hand(_ work: Work) {
-        condition.lock()
+        state.lock()
         if stopped {
-            condition.unlock()
+            state.unlock()
             work.completion?(StoreError(operation: work.operation, code: 0, message: "the store is closed"))
             return
         }
         queue.append(work)
         handedOver += 1
         let wake = !leading
-        condition.unlock()
+        state.unlock()
         if wake { committerWake.signal() }
     }
 
     /// Commits whatever handed-over work is left, then ends the committer thread; later calls do nothing.
     func stop() {
-        let first = condition.withLock {
+        let first = state.withLock {
             defer { stopped = true }
             return !stopped
         }
@@ -109,7 +119,7 @@ final class GroupCommit: @unchecked Sendable {
     /// Commits one batch; the caller has set `leading`.
     private func lead() {
         lock.lock()
-        var batch = condition.withLock {
+        var batch = state.withLock {
             defer {
                 queue = []
                 handedOver = 0
@@ -120,38 +130,45 @@ final class GroupCommit: @unchecked Sendable {
         lock.unlock()
 
         let handed = batch.filter { $0.completion != nil }
-        condition.lock()
+        state.lock()
         for item in batch { item.done = true }
+        let waiters = batch.compactMap(\.wake)
         // A waiting caller's work wraps a closure that must not outlive its call: let go of it before the caller
         // can see it done.
         batch = []
         leading = false
+        // The next batch is led by a caller that waits for it if there is one, else by the committer thread.
+        let nextLeader = queue.first { $0.wake != nil }?.wake
         let more = handedOver > 0
-        condition.broadcast()
-        condition.unlock()
-        if more { committerWake.signal() }
+        state.unlock()
+        for wake in waiters { wake.signal() }
+        if let nextLeader {
+            nextLeader.signal()
+        } else if more {
+            committerWake.signal()
+        }
         for item in handed { item.completion?(item.failure) }
     }
 
     private func runCommitter() {
         while true {
             committerWake.wait()
-            condition.lock()
+            state.lock()
             if handedOver == 0 && stopped {
-                condition.unlock()
+                state.unlock()
                 committerEnded.signal()
                 return
             }
             // A leader takes handed-over work along and wakes this thread again if some arrived too late.
             guard handedOver > 0 && !leading else {
-                condition.unlock()
+                state.unlock()
                 continue
             }
             leading = true
-            condition.unlock()
+            state.unlock()
             lead()
             // After the stop, nothing else will wake this thread to see that it is done.
-            if condition.withLock({ stopped }) { committerWake.signal() }
+            if state.withLock({ stopped }) { committerWake.signal() }
         }
     }
 }
