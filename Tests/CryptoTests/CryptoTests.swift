@@ -62,6 +62,13 @@ import Testing
         #expect(Array(id)[14] == "4")
     }
 
+    @Test func bothKindsOfUUIDAreWrittenInTheCanonicalLowercaseForm() {
+        for id in [Bytes.uuid(), Bytes.timeOrderedUUID()] {
+            #expect(UUID(uuidString: id)?.uuidString.lowercased() == id, "\(id)")
+            #expect(id.allSatisfy { "0123456789abcdef-".contains($0) }, "\(id)")
+        }
+    }
+
     @Test func timeOrderedUUIDsCarryTheirMillisecondAndSortByIt() {
         let at = Date(timeIntervalSince1970: 1_764_720_000.123)
         let id = Bytes.timeOrderedUUID(now: at)
