@@ -184,13 +184,15 @@ private func httpAccess(
     guard let stateRaw = requestContext.pointee else {
         let state = PendingRequest()
         requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
-        // A declared length over the limit is refused before any of the body is read.
-        if let length = lookup(connection, .HEADER_KIND, "Content-Length").flatMap(Int.init),
-            length > server.limits.maxBodyBytes
-        {
-            state.overflow = true
-            let request = makeRequest(connection, url, method, body: [])
-            return send(server.tooLarge(request), on: connection)
+        // A declared length over the limit is refused before any of the body is read; one within it is the room
+        // the body needs, taken at once instead of growing with each piece libmicrohttpd hands over.
+        if let length = lookup(connection, .HEADER_KIND, "Content-Length").flatMap(Int.init) {
+            if length > server.limits.maxBodyBytes {
+                state.overflow = true
+                let request = makeRequest(connection, url, method, body: [])
+                return send(server.tooLarge(request), on: connection)
+            }
+            state.body.reserveCapacity(max(0, length))
         }
         return MHD_Result.YES
     }
