@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Sustained benchmark: what a push costs from the request to its notification at the sink, not only until the
+# answer. wrk pushes at CONNS connections for DURATION seconds, then the script waits until every notification
+# has been sent, and reports the accepted rate, the rate from the first push to the last notification, the
+# daemon's CPU time per push and its context switches per push. Comparing builds: BIN=path/to/scrm-notify.
+#
+#   bench/ingest/sustained.sh                 # DURATION=8 CONNS=64 RUNS=1 POOL=60000
+#   CONNS=8 RUNS=3 BIN=/tmp/old/scrm-notify bench/ingest/sustained.sh
+set -euo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+
+DURATION=${DURATION:-8}
+CONNS=${CONNS:-64}
+RUNS=${RUNS:-1}
+POOL=${POOL:-60000}
+BIN=${BIN:-$SCRM_BIN}
+OUT=${OUT:-$BENCH_DIR/out/sustained-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+for port in 18080 18091; do
+  require_free_port "$port"
+done
+PUSHES=$BENCH_DIR/out/pushes-$POOL.jsonl
+[[ -s $PUSHES ]] || "$PY" "$BENCH_DIR/ingest/gen_pushes.py" --count "$POOL" --out "$PUSHES"
+
+sed "s#@DIR@#$OUT/nginx#g" "$BENCH_DIR/ingest/nginx.conf.in" >"$OUT/nginx.conf"
+mkdir -p "$OUT/nginx"
+start_bg nginx "$OUT/nginx/stdout.log" nginx -p "$OUT/nginx" -c "$OUT/nginx.conf" -e "$OUT/nginx/error.log" \
+  -g "daemon off;"
+wait_http http://127.0.0.1:18091/ 10
+
+# cpu_ticks PID / switches PID: the process's user+system clock ticks; its threads' context switches.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+
+for run in $(seq "$RUNS"); do
+  dir=$OUT/run$run
+  write_scrm_config "$dir" http://127.0.0.1:18091/hook
+  start_bg scrm-notify "$dir/scrm-notify.log" "$BIN" serve --config "$dir/scrm-notify.yaml"
+  pid=$BG_PID
+  wait_http http://127.0.0.1:18080/readyz 60
+  db=$dir/data/scrm-notify.sqlite
+  query() { sqlite3 -readonly "$db" "$1" 2>/dev/null || echo 0; }
+  unsent() { query "SELECT count(*) FROM jobs WHERE state <> 'sent'"; }
+  # wait_sent SECONDS: until every job is sent; the time it took, or fails after SECONDS.
+  wait_sent() {
+    local i
+    for i in $(seq $(($1 * 10))); do
+      [[ $(unsent) == 0 ]] && return 0
+      sleep 0.1
+    done
+    echo "not all notifications sent after $1 s: $(unsent) left" >&2
+    return 1
+  }
+
+  # A warm-up, drained, so that the measured run starts from an idle daemon with warm caches.
+  wrk -t2 -c64 -d2s -s "$BENCH_DIR/ingest/push.lua" http://127.0.0.1:18080 -- "$PUSHES" "$RANDOM-warm" 2 \
+    /callback >/dev/null
+  wait_sent 60
+  stored0=$(query "SELECT count(*) FROM inbox")
+  cpu0=$(cpu_ticks "$pid")
+  switches0=$(switches "$pid")
+  start=$(date +%s.%N)
+  wrk -t2 "-c$CONNS" "-d${DURATION}s" --latency --timeout 10s -s "$BENCH_DIR/ingest/push.lua" \
+    http://127.0.0.1:18080 -- "$PUSHES" "$RANDOM-run$run" 2 /callback >"$dir/wrk.txt"
+  unplanned=$(query "SELECT count(*) FROM unplanned")
+  wait_sent 300
+  end=$(date +%s.%N)
+  cpu1=$(cpu_ticks "$pid")
+  switches1=$(switches "$pid")
+  pushes=$(($(query "SELECT count(*) FROM inbox") - stored0))
+  line=$(grep '^BENCH ' "$dir/wrk.txt")
+  "$PY" - "$line" "$pushes" "$start" "$end" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$((switches1 - switches0))" \
+    "$unplanned" "$CONNS" <<'PY' | tee -a "$OUT/results.txt"
+import sys
+line, pushes, start, end, ticks, hz, switches, unplanned, conns = sys.argv[1:]
+fields = dict(part.split("=", 1) for part in line.split()[1:])
+pushes = int(pushes)
+span = float(end) - float(start)
+print(
+    f"conns={conns} accepted_per_s={float(fields['ok_per_s']):.0f} p50_ms={fields['p50_ms']} "
+    f"p99_ms={fields['p99_ms']} unplanned_at_end={unplanned} pushes={pushes} "
+    f"pushed_to_all_sent_s={span:.1f} sustained_per_s={pushes / span:.0f} "
+    f"cpu_us_per_push={int(ticks) / int(hz) * 1e6 / pushes:.0f} switches_per_push={int(switches) / pushes:.2f}"
+)
+PY
+  stop_pid "$pid"
+done
+echo "raw output: $OUT" >&2
