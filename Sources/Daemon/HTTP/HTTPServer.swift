@@ -185,14 +185,15 @@ private func httpAccess(
         let state = PendingRequest()
         requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
         // A declared length over the limit is refused before any of the body is read; one within it is the room
-        // the body needs, taken at once instead of growing with each piece libmicrohttpd hands over.
+        // the body needs, taken at once instead of growing with each piece libmicrohttpd hands over. Up to 64 KiB
+        // only: a client that declares a megabyte and sends nothing should not hold a megabyte per connection.
         if let length = lookup(connection, .HEADER_KIND, "Content-Length").flatMap(Int.init) {
             if length > server.limits.maxBodyBytes {
                 state.overflow = true
                 let request = makeRequest(connection, url, method, body: [])
                 return send(server.tooLarge(request), on: connection)
             }
-            state.body.reserveCapacity(max(0, length))
+            state.body.reserveCapacity(min(max(0, length), 65536))
         }
         return MHD_Result.YES
     }
