@@ -96,8 +96,9 @@ import Testing
     @Test func customFieldValuesThatAreNotJSONTextStayAsTheyAre() throws {
         let order = try decode(
             order: #"{"order_num":"Y1","customer_field_list":[7,{"field_id":1,"field_name":"a","field_value":"plain"},"#
-                + #"{"field_name":"b","field_value":42},{"field_name":"c","field_value":"  "}]}"#)
-        #expect(order.customFields.map(\.name) == ["a", "b", "c"])
+                + #"{"field_name":"b","field_value":42},{"field_name":"c","field_value":"  "},"#
+                + #"{"field_name":"a","field_value":"second"}]}"#)
+        #expect(order.customFields.map(\.name) == ["a", "b", "c", "a"])
         #expect(order.customField(named: "a") == "plain")
         #expect(order.customField(named: "b") == 42)
         #expect(order.customField(named: "c") == .null)
