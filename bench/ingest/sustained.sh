@@ -31,8 +31,10 @@ start_bg nginx "$OUT/nginx/stdout.log" nginx -p "$OUT/nginx" -c "$OUT/nginx.conf
   -g "daemon off;"
 wait_http http://127.0.0.1:18091/ 10
 
-# cpu_ticks PID / switches PID: the process's user+system clock ticks; its threads' context switches.
+# cpu_ticks PID / switches PID / written PID: the process's user+system clock ticks; its threads' context
+# switches; the bytes it has passed to write calls (the log, the store, sockets).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+written() { awk '/^wchar:/ {print $2}' "/proc/$1/io"; }
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 
 for run in $(seq "$RUNS"); do
@@ -62,6 +64,7 @@ for run in $(seq "$RUNS"); do
   stored0=$(query "SELECT count(*) FROM inbox")
   cpu0=$(cpu_ticks "$pid")
   switches0=$(switches "$pid")
+  written0=$(written "$pid")
   start=$(date +%s.%N)
   wrk -t2 "-c$CONNS" "-d${DURATION}s" --latency --timeout 10s -s "$BENCH_DIR/ingest/push.lua" \
     http://127.0.0.1:18080 -- "$PUSHES" "$RANDOM-run$run" 2 /callback >"$dir/wrk.txt"
@@ -70,12 +73,13 @@ for run in $(seq "$RUNS"); do
   end=$(date +%s.%N)
   cpu1=$(cpu_ticks "$pid")
   switches1=$(switches "$pid")
+  written1=$(written "$pid")
   pushes=$(($(query "SELECT count(*) FROM inbox") - stored0))
   line=$(grep '^BENCH ' "$dir/wrk.txt")
   "$PY" - "$line" "$pushes" "$start" "$end" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$((switches1 - switches0))" \
-    "$unplanned" "$CONNS" <<'PY' | tee -a "$OUT/results.txt"
+    "$unplanned" "$CONNS" "$((written1 - written0))" <<'PY' | tee -a "$OUT/results.txt"
 import sys
-line, pushes, start, end, ticks, hz, switches, unplanned, conns = sys.argv[1:]
+line, pushes, start, end, ticks, hz, switches, unplanned, conns, written = sys.argv[1:]
 fields = dict(part.split("=", 1) for part in line.split()[1:])
 pushes = int(pushes)
 span = float(end) - float(start)
@@ -83,7 +87,8 @@ print(
     f"conns={conns} accepted_per_s={float(fields['ok_per_s']):.0f} p50_ms={fields['p50_ms']} "
     f"p99_ms={fields['p99_ms']} unplanned_at_end={unplanned} pushes={pushes} "
     f"pushed_to_all_sent_s={span:.1f} sustained_per_s={pushes / span:.0f} "
-    f"cpu_us_per_push={int(ticks) / int(hz) * 1e6 / pushes:.0f} switches_per_push={int(switches) / pushes:.2f}"
+    f"cpu_us_per_push={int(ticks) / int(hz) * 1e6 / pushes:.0f} switches_per_push={int(switches) / pushes:.2f} "
+    f"written_kb_per_push={int(written) / 1024 / pushes:.1f}"
 )
 PY
   stop_pid "$pid"
