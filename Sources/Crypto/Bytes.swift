@@ -21,15 +21,20 @@ public enum Bytes {
     }
 
     /// Lowercase hexadecimal text of `bytes`.
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String { hex(Array(bytes)) }
+
+    /// Lowercase hexadecimal of a byte array, written straight into the string's storage.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = hexDigit(byte >> 4)
+                out[2 * index + 1] = hexDigit(byte & 0x0F)
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     /// Standard Base64 (with padding) of `bytes`.
     public static func base64(_ bytes: some Sequence<UInt8>) -> String {

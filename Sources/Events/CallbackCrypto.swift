@@ -23,7 +23,10 @@ public struct CallbackCrypto: Sendable {
     /// Lowercase hex SHA-1 of token, timestamp, nonce and ciphertext, sorted bytewise and concatenated.
     public func signature(timestamp: String, nonce: String, encrypt: String) -> String {
         let parts = [token, timestamp, nonce, encrypt].sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return Bytes.hex(Digest.sha1(Array(parts.joined().utf8)))
+        var input: [UInt8] = []
+        input.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count })
+        for part in parts { input.append(contentsOf: part.utf8) }
+        return Bytes.hex(Digest.sha1(input))
     }
 
     /// Checks the signature in constant time, then decrypts.

@@ -3,6 +3,14 @@ import Foundation
 import Testing
 
 @Suite struct Digests {
+    @Test func hexWritesEveryByteAsTwoLowercaseDigits() {
+        let all = (0...255).map { UInt8($0) }
+        let expected = all.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        #expect(Bytes.hex(all) == expected)
+        #expect(Bytes.hex(all.lazy.map { $0 }) == expected)
+        #expect(Bytes.hex([]).isEmpty)
+    }
+
     @Test func sha1MatchesTheStandardVector() {
         #expect(Bytes.hex(Digest.sha1(Array("abc".utf8))) == "a9993e364706816aba3e25717850c26c9cd0d89d")
     }
