@@ -33,18 +33,21 @@ final class EventCache: @unchecked Sendable {
     /// Keeps `event`, decoded from the stored event of its id, for the sends that follow.
     func remember(_ event: Event) {
         let id = event.envelope.id
-        lock.withLock {
-            guard events.updateValue(event, forKey: id) == nil else { return }
+        // The forgotten event is freed after the lock is let go: freeing a decoded push (hundreds of small
+        // allocations) inside it held up every other thread that wanted the cache.
+        let forgotten: Event? = lock.withLock {
+            guard events.updateValue(event, forKey: id) == nil else { return nil }
             order.append(id)
-            if order.count - head > capacity {
-                events[order[head]] = nil
-                head += 1
-                // Drop the forgotten ids now and then instead of shifting the array on every insert.
-                if head > capacity {
-                    order.removeFirst(head)
-                    head = 0
-                }
+            guard order.count - head > capacity else { return nil }
+            let oldest = events.removeValue(forKey: order[head])
+            head += 1
+            // Drop the forgotten ids now and then instead of shifting the array on every insert.
+            if head > capacity {
+                order.removeFirst(head)
+                head = 0
             }
+            return oldest
         }
+        withExtendedLifetime(forgotten) {}
     }
 }
