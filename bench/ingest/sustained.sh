@@ -2,7 +2,8 @@
 # Sustained benchmark: what a push costs from the request to its notification at the sink, not only until the
 # answer. wrk pushes at CONNS connections for DURATION seconds, then the script waits until every notification
 # has been sent, and reports the accepted rate, the rate from the first push to the last notification, the
-# daemon's CPU time per push and its context switches per push. Comparing builds: BIN=path/to/scrm-notify.
+# daemon's CPU time, context switches and bytes written per push, and its peak resident memory (VmHWM).
+# Comparing builds: BIN=path/to/scrm-notify.
 #
 #   bench/ingest/sustained.sh                 # DURATION=8 CONNS=64 RUNS=1 POOL=60000
 #   CONNS=8 RUNS=3 BIN=/tmp/old/scrm-notify bench/ingest/sustained.sh
@@ -74,12 +75,13 @@ for run in $(seq "$RUNS"); do
   cpu1=$(cpu_ticks "$pid")
   switches1=$(switches "$pid")
   written1=$(written "$pid")
+  peak_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
   pushes=$(($(query "SELECT count(*) FROM inbox") - stored0))
   line=$(grep '^BENCH ' "$dir/wrk.txt")
   "$PY" - "$line" "$pushes" "$start" "$end" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$((switches1 - switches0))" \
-    "$unplanned" "$CONNS" "$((written1 - written0))" <<'PY' | tee -a "$OUT/results.txt"
+    "$unplanned" "$CONNS" "$((written1 - written0))" "$peak_kb" <<'PY' | tee -a "$OUT/results.txt"
 import sys
-line, pushes, start, end, ticks, hz, switches, unplanned, conns, written = sys.argv[1:]
+line, pushes, start, end, ticks, hz, switches, unplanned, conns, written, peak_kb = sys.argv[1:]
 fields = dict(part.split("=", 1) for part in line.split()[1:])
 pushes = int(pushes)
 span = float(end) - float(start)
@@ -88,7 +90,7 @@ print(
     f"p99_ms={fields['p99_ms']} unplanned_at_end={unplanned} pushes={pushes} "
     f"pushed_to_all_sent_s={span:.1f} sustained_per_s={pushes / span:.0f} "
     f"cpu_us_per_push={int(ticks) / int(hz) * 1e6 / pushes:.0f} switches_per_push={int(switches) / pushes:.2f} "
-    f"written_kb_per_push={int(written) / 1024 / pushes:.1f}"
+    f"written_kb_per_push={int(written) / 1024 / pushes:.1f} peak_resident_mb={int(peak_kb) / 1024:.0f}"
 )
 PY
   stop_pid "$pid"
