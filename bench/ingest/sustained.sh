@@ -5,12 +5,12 @@
 # daemon's CPU time, context switches and bytes written per push, and its peak resident memory (VmHWM).
 # Comparing builds: BIN=path/to/scrm-notify.
 #
-#   bench/ingest/sustained.sh                 # DURATION=8 CONNS=64 RUNS=1 POOL=60000
+#   bench/ingest/sustained.sh                 # DURATION=20 CONNS=64 RUNS=1 POOL=60000
 #   CONNS=8 RUNS=3 BIN=/tmp/old/scrm-notify bench/ingest/sustained.sh
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 
-DURATION=${DURATION:-8}
+DURATION=${DURATION:-20}
 CONNS=${CONNS:-64}
 RUNS=${RUNS:-1}
 POOL=${POOL:-60000}
