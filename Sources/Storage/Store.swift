@@ -35,7 +35,12 @@ public final class Store: @unchecked Sendable {
     ///
     /// - Throws: `StoreError` when the folder cannot be created, the file cannot be opened for writing, or the
     ///   file's schema is newer than this program.
-    public init(directory: String) throws(StoreError) {
+    public convenience init(directory: String) throws(StoreError) {
+        try self.init(directory: directory, restartPages: Checkpointer.defaultRestartPages)
+    }
+
+    /// Opens the store as `init(directory:)` does, with the log started over past `restartPages` pages.
+    init(directory: String, restartPages: Int) throws(StoreError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -68,10 +73,12 @@ public final class Store: @unchecked Sendable {
         reader = try Connection(path: path, create: false)
         // The reader never writes: query_only turns a mistake into an error instead of a second writer.
         try reader.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1", operation: "open \(path)")
-        let checkpointer = try Checkpointer(path: path)
+        let checkpointer = try Checkpointer(path: path, restartPages: restartPages)
         self.checkpointer = checkpointer
         groupCommit = GroupCommit(lock: writerLock) { [writer, commitCounter] batch in
-            if Self.commitBatch(batch, on: writer, commits: commitCounter) { checkpointer.committed() }
+            if Self.commitBatch(batch, on: writer, commits: commitCounter, checkpointer: checkpointer) {
+                checkpointer.committed()
+            }
         }
     }
 
@@ -159,11 +166,13 @@ public final class Store: @unchecked Sendable {
 
     /// Runs `batch` in one transaction, each work in its own savepoint; the caller holds `writerLock`. Returns
     /// whether the transaction committed.
-    private static func commitBatch(_ batch: [GroupCommit.Work], on writer: Connection, commits: Counter) -> Bool {
+    private static func commitBatch(
+        _ batch: [GroupCommit.Work], on writer: Connection, commits: Counter, checkpointer: Checkpointer
+    ) -> Bool {
         // Transaction control goes through `run`, whose statements are prepared once: `execute` parsed them
         // again for every piece of work.
         let operation = batch.count == 1 ? batch[0].operation : "grouped write of \(batch.count)"
-        if commits.value % Checkpointer.writerCheckpointInterval == 0 { Checkpointer.checkpoint(writer) }
+        if checkpointer.takeRestartRequest() { checkpointer.checkpoint(writer) }
         do {
             try writer.run("BEGIN IMMEDIATE", operation: operation)
         } catch {

@@ -59,10 +59,22 @@ import Testing
         let store = try Store(directory: folder.path)
         let before = fileSize(store.path)
         let raw = String(repeating: "x", count: 3_000)
-        for index in 0..<(4 * Checkpointer.commitsPerCheckpoint) { _ = try store.accept(event("e\(index)", raw: raw)) }
+        for index in 0..<64 { _ = try store.accept(event("e\(index)", raw: raw)) }
         let deadline = Date() + 20
         while fileSize(store.path) < before + 100_000 && Date() < deadline { usleep(20_000) }
         #expect(fileSize(store.path) >= before + 100_000)
+    }
+
+    /// Under a steady stream of commits the log seldom starts over by itself; past its page limit the writer
+    /// starts it over between two batches, so the log stays near that length: here 256 pages (1 MB), where 400
+    /// commits of a 3 kB event each would otherwise make it about 13 MB.
+    @Test func theWriterStartsTheLogOverPastItsLimit() throws {
+        let store = try Store(directory: folder.path, restartPages: 256)
+        let raw = String(repeating: "x", count: 3_000)
+        for index in 0..<400 { _ = try store.accept(event("w\(index)", raw: raw)) }
+        let log = fileSize(store.path + "-wal")
+        #expect(log > 256 * 4096)
+        #expect(log < 3 * 256 * 4096, "log of \(log) bytes after 400 commits")
     }
 
     func fileSize(_ path: String) -> Int {
