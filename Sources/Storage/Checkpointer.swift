@@ -46,8 +46,11 @@ final class Checkpointer: @unchecked Sendable {
         self.restartPages = restartPages
         connection = try Connection(path: path, create: false)
         try connection.execute("PRAGMA busy_timeout = 5000", operation: "open \(path) for checkpoints")
-        let thread = Thread { [self] in run() }
-        thread.name = "store-checkpoint"
+        // Named from inside (see GroupCommit), in at most 15 bytes, the system's limit.
+        let thread = Thread { [self] in
+            Thread.current.name = "store-ckpt"
+            run()
+        }
         thread.start()
     }
 

@@ -63,8 +63,11 @@ final class GroupCommit: @unchecked Sendable {
     init(lock: NSLock, commit: @escaping ([Work]) -> Void) {
         self.lock = lock
         self.commit = commit
-        let thread = Thread { [self] in runCommitter() }
-        thread.name = "store-commit"
+        // Named from inside: on Linux, Foundation gives the system a name set before the start to no one.
+        let thread = Thread { [self] in
+            Thread.current.name = "store-commit"
+            runCommitter()
+        }
         thread.start()
     }
 

@@ -70,8 +70,11 @@ final class CurlLoop: @unchecked Sendable {
 
     /// Starts the thread.
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "scrm-curl"
+        // Named from inside: on Linux, Foundation gives the system a name set before the start to no one.
+        let thread = Thread { [self] in
+            Thread.current.name = "scrm-curl"
+            run()
+        }
         thread.start()
     }
 

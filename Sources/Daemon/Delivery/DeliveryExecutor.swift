@@ -20,8 +20,11 @@ final class DeliveryExecutor: TaskExecutor, @unchecked Sendable {
 
     init() {
         for index in 0..<Self.threads {
-            let thread = Thread { [self] in run() }
-            thread.name = "scrm-deliver-\(index)"
+            // Named from inside: on Linux, Foundation gives the system a name set before the start to no one.
+            let thread = Thread { [self] in
+                Thread.current.name = "scrm-deliver-\(index)"
+                run()
+            }
             thread.start()
         }
     }

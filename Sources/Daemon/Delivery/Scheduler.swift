@@ -33,8 +33,11 @@ final class Scheduler: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "scheduler"
+        // Named from inside: on Linux, Foundation gives the system a name set before the start to no one.
+        let thread = Thread { [self] in
+            Thread.current.name = "scheduler"
+            run()
+        }
         self.thread = thread
         thread.start()
     }
