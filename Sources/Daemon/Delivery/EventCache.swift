@@ -33,9 +33,9 @@ final class EventCache: @unchecked Sendable {
     /// Keeps `event`, decoded from the stored event of its id, for the sends that follow.
     func remember(_ event: Event) {
         let id = event.envelope.id
-        // The forgotten event is freed after the lock is let go: freeing a decoded push (hundreds of small
-        // allocations) inside it held up every other thread that wanted the cache.
-        let forgotten: Event? = lock.withLock {
+        // The forgotten event is returned out of the lock and dropped there: freeing a decoded push (hundreds of
+        // small allocations) inside it held up every other thread that wanted the cache.
+        _ = lock.withLock { () -> Event? in
             guard events.updateValue(event, forKey: id) == nil else { return nil }
             order.append(id)
             guard order.count - head > capacity else { return nil }
@@ -48,6 +48,5 @@ final class EventCache: @unchecked Sendable {
             }
             return oldest
         }
-        withExtendedLifetime(forgotten) {}
     }
 }
