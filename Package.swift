@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "EventsTests", dependencies: ["Events", "JSON"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Events", "JSON", "YAML"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestKit"]),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "TestKit", "JSON", "Crypto"]),
         .testTarget(
             name: "DaemonTests",

@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 @testable import Daemon
@@ -14,11 +15,8 @@ import Testing
         for _ in 0..<blockers {
             Task(executorPreference: executor) { gate.wait() }
         }
-        let ran = await Task(executorPreference: executor) { () -> String? in
-            try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8).trimmingCharacters(in: .newlines)
-        }.value
-        // The thread it ran on carries its name for the system (`top -H`).
-        #expect(ran?.hasPrefix("scrm-deliver-") == true, "ran on \(ran ?? "?")")
+        let ran = await Task(executorPreference: executor) { true }.value
+        #expect(ran)
         for _ in 0..<blockers { gate.signal() }
 
         let resume = AsyncStream<Void>.makeStream()
@@ -30,5 +28,14 @@ import Testing
         executor.stop()
         resume.continuation.yield()
         #expect(await late.value)
+    }
+
+    /// The pool's threads carry names the system shows (`top -H`): scrm-deliver-0 to -15.
+    @Test func thePoolsThreadsAreNamedForTheSystem() {
+        let executor = DeliveryExecutor()
+        defer { executor.stop() }
+        let wanted = Set((0..<DeliveryExecutor.threads).map { "scrm-deliver-\($0)" })
+        let names = waitForThreadNames(wanted)
+        #expect(names.isSuperset(of: wanted), "threads: \(names.sorted())")
     }
 }
