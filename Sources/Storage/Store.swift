@@ -56,9 +56,9 @@ public final class Store: @unchecked Sendable {
             throw StoreError(operation: "open \(path)", code: 0, message: "SQLite refused WAL mode (got \(mode))")
         }
         // Checkpoints are the checkpointer's, off the commit path. A log that grew under load is cut back to
-        // 64 MB when it starts over, the length at which the checkpointer restarts it anyway (so the disk holds
-        // no more than under load). Cut back to 16 MB, the log grew again in every cycle of 64 commits, and the
-        // kernel allocated and zeroed its pages anew each time: 3-4 % of the daemon's CPU under load.
+        // 64 MB when it starts over, the length past which the writer starts it over anyway (`restartPages`), so
+        // the disk holds no more than under load. Cut back to 16 MB, the log grew again after every restart, and
+        // the kernel allocated and zeroed its pages anew each time: 3-4 % of the daemon's CPU under load.
         // Each write of a batch runs in a savepoint, so SQLite keeps the first image of every page a batch
         // changes in a statement journal; past 64 kB that journal went to a temporary file, opened and deleted
         // for every batch and written as much as the log itself. In memory it costs a batch's pages until commit.
