@@ -30,7 +30,12 @@ let package = Package(
                 "CMicroHTTPD", "JSON", "Crypto", "YAML", "Telemetry", "Events", "Rules", "Storage", "Channels",
             ]
         ),
-        .executableTarget(name: "scrm-notify", dependencies: ["Daemon"]),
+        // jemalloc serves the daemon's allocations: its per-thread caches cost the HTTP, commit and delivery
+        // threads less than glibc's arenas (bench/README.md, "The allocator").
+        .executableTarget(
+            name: "scrm-notify", dependencies: ["Daemon"],
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
+        ),
         .executableTarget(name: "bench-rules", dependencies: ["Rules", "Events", "JSON"], path: "bench/rules"),
 
         // Fakes of outside servers (chat robot, SMS gateway, ...) on loopback sockets, for the tests.
