@@ -56,6 +56,7 @@ if [[ " $ONLY " == *" scrm-notify "* ]]; then
     run_client scrm-notify http://127.0.0.1:18080 --pushes "$PUSHES" --arrivals "$OUT/scrm-notify-arrivals.tsv"
     stop_pid "$SCRM_PID"
     stop_pid "$SINK_PID"
+    drop_store "$OUT/scrm-notify"
   fi
 fi
 

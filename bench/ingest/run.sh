@@ -143,6 +143,7 @@ run_scrm() {
   record_rss "$name" "5s-later" "$TOTAL_OK" "$pid"
   curl -s --max-time 5 http://127.0.0.1:18080/metrics >"$dir/metrics.txt" || true
   stop_pid "$pid"
+  drop_store "$dir"
 }
 
 if [[ " $ONLY " == *" scrm-notify "* ]]; then

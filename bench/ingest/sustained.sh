@@ -94,5 +94,6 @@ print(
 )
 PY
   stop_pid "$pid"
+  drop_store "$dir"
 done
 echo "raw output: $OUT" >&2

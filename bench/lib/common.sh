@@ -33,6 +33,12 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# drop_store DIR: deletes the store a write_scrm_config daemon left in DIR/data (hundreds of MB after a run)
+# once its figures are taken; KEEP_DATA=1 keeps it for a look with sqlite3.
+drop_store() {
+  [[ ${KEEP_DATA:-0} == 1 ]] || rm -rf "$1/data"
+}
+
 stop_all() {
   local pid
   for pid in "${BG_PIDS[@]}"; do
