@@ -4,7 +4,8 @@ import Foundation
 /// The daemon's durable state in one SQLite file, `<directory>/scrm-notify.sqlite`: the inbox of raw events,
 /// the jobs (the outbox) and their attempts.
 ///
-/// The file is in WAL mode with `synchronous=FULL`, so a write method that returns has reached the disk.
+/// The file is in WAL mode, and a write method that returns has reached the disk: SQLite commits without
+/// waiting for it (`synchronous=NORMAL`), and the store syncs the log itself before it tells anyone (`LogSync`).
 /// Every method may be called from any thread.
 public final class Store: @unchecked Sendable {
     /// The database file's path.
@@ -25,6 +26,8 @@ public final class Store: @unchecked Sendable {
     let groupCommit: GroupCommit
     /// Copies the write-ahead log into the database file, off the commit path.
     private let checkpointer: Checkpointer
+    /// Makes each committed batch durable before its callers hear of it.
+    private let logSync: LogSync
     /// How many migrations this open applied (0 when the file was already current).
     let migrationsApplied: Int
 
@@ -64,7 +67,7 @@ public final class Store: @unchecked Sendable {
         // for every batch and written as much as the log itself. In memory it costs a batch's pages until commit.
         try writer.execute(
             """
-            PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;
+            PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;
             PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY
             """,
             operation: "open \(path)")
@@ -75,11 +78,10 @@ public final class Store: @unchecked Sendable {
         try reader.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1", operation: "open \(path)")
         let checkpointer = try Checkpointer(path: path, restartPages: restartPages)
         self.checkpointer = checkpointer
-        groupCommit = GroupCommit(lock: writerLock) { [writer, commitCounter] batch in
-            if Self.commitBatch(batch, on: writer, commits: commitCounter, checkpointer: checkpointer) {
-                checkpointer.committed()
-            }
-        }
+        // The migration has written to the log, so it exists.
+        let logSync = try LogSync(databasePath: path)
+        self.logSync = logSync
+        groupCommit = GroupCommit(lock: writerLock, steps: Self.steps(writer, commitCounter, checkpointer, logSync))
     }
 
     /// Carries a handed-over write's result from its work to its completion, which run one after the other.
@@ -98,6 +100,7 @@ public final class Store: @unchecked Sendable {
     public func close() {
         groupCommit.stop()
         checkpointer.stop()
+        logSync.close()
         writerLock.withLock { writer.close() }
         readerLock.withLock { reader.close() }
     }
@@ -164,45 +167,51 @@ public final class Store: @unchecked Sendable {
         groupCommit.hand(work)
     }
 
-    /// Runs `batch` in one transaction, each work in its own savepoint; the caller holds `writerLock`. Returns
-    /// whether the transaction committed.
-    private static func commitBatch(
-        _ batch: [GroupCommit.Work], on writer: Connection, commits: Counter, checkpointer: Checkpointer
-    ) -> Bool {
+    /// How the group commit writes a batch on `writer`: one transaction, each work in a savepoint of its own,
+    /// made durable by `logSync` after the commit. All but the sync run under `writerLock`.
+    private static func steps(
+        _ writer: Connection, _ commits: Counter, _ checkpointer: Checkpointer, _ logSync: LogSync
+    ) -> GroupCommit.Steps {
         // Transaction control goes through `run`, whose statements are prepared once: `execute` parsed them
         // again for every piece of work.
-        let operation = batch.count == 1 ? batch[0].operation : "grouped write of \(batch.count)"
-        if checkpointer.takeRestartRequest() { checkpointer.checkpoint(writer) }
-        do {
-            try writer.run("BEGIN IMMEDIATE", operation: operation)
-        } catch {
-            for work in batch { work.failure = error }
-            return false
-        }
-        for work in batch {
-            do {
-                try writer.run("SAVEPOINT work", operation: work.operation)
-                do {
-                    try work.run(writer)
+        GroupCommit.Steps(
+            begin: { () -> StoreError? in
+                if checkpointer.takeRestartRequest() { checkpointer.checkpoint(writer) }
+                do throws(StoreError) {
+                    try writer.run("BEGIN IMMEDIATE", operation: "begin a grouped write")
+                    return nil
                 } catch {
-                    _ = try? writer.run("ROLLBACK TO work", operation: work.operation)
-                    work.failure = error
+                    return error
                 }
-                try writer.run("RELEASE work", operation: work.operation)
-            } catch {
-                work.failure = work.failure ?? error
-            }
-        }
-        do {
-            try writer.run("COMMIT", operation: operation)
-            commits.value += 1
-            return true
-        } catch {
-            // After a failed COMMIT the transaction may already be gone; a failing ROLLBACK then changes nothing.
-            try? writer.execute("ROLLBACK", operation: operation)
-            for work in batch { work.failure = work.failure ?? error }
-            return false
-        }
+            },
+            run: { work in
+                do throws(StoreError) {
+                    try writer.run("SAVEPOINT work", operation: work.operation)
+                    do throws(StoreError) {
+                        try work.run(writer)
+                    } catch {
+                        _ = try? writer.run("ROLLBACK TO work", operation: work.operation)
+                        work.failure = error
+                    }
+                    try writer.run("RELEASE work", operation: work.operation)
+                } catch {
+                    work.failure = work.failure ?? error
+                }
+            },
+            end: { () -> StoreError? in
+                do throws(StoreError) {
+                    try writer.run("COMMIT", operation: "commit a grouped write")
+                } catch {
+                    // After a failed COMMIT the transaction may already be gone; a failing ROLLBACK then changes
+                    // nothing.
+                    try? writer.execute("ROLLBACK", operation: "commit a grouped write")
+                    return error
+                }
+                commits.value += 1
+                checkpointer.committed()
+                return nil
+            },
+            sync: { logSync.sync() })
     }
 
     /// Runs `body` on the read connection.

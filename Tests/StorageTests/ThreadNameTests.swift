@@ -9,11 +9,11 @@ import Testing
 @Suite struct ThreadNames {
     let folder = TemporaryFolder()
 
-    @Test func theCommitterAndTheCheckpointerAreNamedForTheSystem() throws {
+    @Test func theCommitterTheSyncerAndTheCheckpointerAreNamedForTheSystem() throws {
         let store = try Store(directory: folder.path)
         defer { store.close() }
         _ = try store.accept(event("n1"))
-        let names = waitForThreadNames(["store-commit", "store-ckpt"])
-        #expect(names.isSuperset(of: ["store-commit", "store-ckpt"]), "threads: \(names.sorted())")
+        let names = waitForThreadNames(["store-commit", "store-sync", "store-ckpt"])
+        #expect(names.isSuperset(of: ["store-commit", "store-sync", "store-ckpt"]), "threads: \(names.sorted())")
     }
 }
