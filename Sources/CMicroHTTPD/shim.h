@@ -17,7 +17,8 @@ static inline struct MHD_Daemon *scrm_mhd_start(unsigned int flags, uint16_t por
                                                 MHD_AccessHandlerCallback handler, void *handler_cls,
                                                 MHD_RequestCompletedCallback completed, void *completed_cls,
                                                 unsigned int connection_timeout, size_t connection_memory_limit,
-                                                unsigned int connection_limit, unsigned int thread_pool_size) {
+                                                unsigned int connection_limit, unsigned int per_address_limit,
+                                                unsigned int thread_pool_size) {
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
     const struct sockaddr *addr = NULL;
@@ -37,7 +38,7 @@ static inline struct MHD_Daemon *scrm_mhd_start(unsigned int flags, uint16_t por
             return NULL;
         }
     }
-    struct MHD_OptionItem options[8];
+    struct MHD_OptionItem options[10];
     int n = 0;
     if (addr != NULL) options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)addr};
     if (completed != NULL)
@@ -48,6 +49,8 @@ static inline struct MHD_Daemon *scrm_mhd_start(unsigned int flags, uint16_t por
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)connection_memory_limit, NULL};
     if (connection_limit > 0)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, connection_limit, NULL};
+    if (per_address_limit > 0)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address_limit, NULL};
     if (thread_pool_size > 0)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size, NULL};
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};

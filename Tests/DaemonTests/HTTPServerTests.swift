@@ -199,3 +199,63 @@ private final class Collected<T>: @unchecked Sendable {
     func append(_ value: T) { lock.withLock { values.append(value) } }
     var all: [T] { lock.withLock { values } }
 }
+
+/// One client address cannot take every connection: past its own limit it is turned away, and others are not.
+@Suite struct ConnectionsPerAddress {
+    /// A TCP connection to 127.0.0.1:`port` from the loopback address `source` (all of 127/8 is loopback).
+    static func connect(port: UInt16, from source: String) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        var remote = sockaddr_in()
+        remote.sin_family = sa_family_t(AF_INET)
+        remote.sin_port = port.bigEndian
+        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+        }
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, size) }
+        }
+        guard bound == 0, connected == 0 else {
+            close(fd)
+            return nil
+        }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// Sends a GET on `fd` and reads the status line's code; nil when the server closes the connection instead.
+    static func status(on fd: Int32) -> Int? {
+        let request = Array("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        guard count > 12 else { return nil }
+        return Int(String(decoding: buffer[9..<12], as: UTF8.self))
+    }
+
+    @Test func aClientAtItsLimitIsTurnedAwayAndAnotherIsServed() throws {
+        var limits = HTTPServer.Limits()
+        limits.maxConnectionsPerAddress = 4
+        let server = HTTPServer(limits: limits) { _ in .text(200, "ok") }
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        for _ in 0..<4 { held.append(try #require(Self.connect(port: server.port, from: "127.0.0.2"))) }
+
+        let fifth = try #require(Self.connect(port: server.port, from: "127.0.0.2"))
+        defer { close(fifth) }
+        #expect(Self.status(on: fifth) == nil, "the fifth connection from 127.0.0.2 is closed unanswered")
+        let other = try #require(Self.connect(port: server.port, from: "127.0.0.1"))
+        defer { close(other) }
+        #expect(Self.status(on: other) == 200)
+        // The held ones are still served.
+        #expect(Self.status(on: held[0]) == 200)
+    }
+}

@@ -24,6 +24,10 @@ public final class HTTPServer: @unchecked Sendable {
         /// Most connections open at once. At 1,024, a client holding that many idle connections kept everyone
         /// else out until the idle timeout; libmicrohttpd's epoll mode holds many more for little memory.
         public var maxConnections: UInt32 = 8192
+        /// Most connections open at once from one client address (0: no limit of its own). One client holding
+        /// idle connections up to `maxConnections` kept everyone else out until they timed out; with this, it
+        /// keeps out only itself. A reverse proxy in front holds far fewer than this.
+        public var maxConnectionsPerAddress: UInt32 = 1024
         /// Memory per connection for headers and buffering; requests with larger headers get 431.
         public var connectionMemoryBytes = 64 * 1024
         /// Threads serving connections. Parked connections hold none, so one per core does.
@@ -73,7 +77,7 @@ public final class HTTPServer: @unchecked Sendable {
         let started = scrm_mhd_start(
             flags, port, host, httpAccess, context.toOpaque(), httpCompleted, context.toOpaque(),
             limits.idleTimeoutSeconds, limits.connectionMemoryBytes, Self.connectionLimit(limits.maxConnections),
-            limits.threads)
+            limits.maxConnectionsPerAddress, limits.threads)
         guard let started else {
             context.release()
             throw HTTPServerError(description: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
