@@ -67,8 +67,10 @@ for run in $(seq "$RUNS"); do
   switches0=$(switches "$pid")
   written0=$(written "$pid")
   start=$(date +%s.%N)
-  wrk -t2 "-c$CONNS" "-d${DURATION}s" --latency --timeout 10s -s "$BENCH_DIR/ingest/push.lua" \
-    http://127.0.0.1:18080 -- "$PUSHES" "$RANDOM-run$run" 2 /callback >"$dir/wrk.txt"
+  # wrk needs a connection for each thread.
+  threads=$((CONNS < 2 ? 1 : 2))
+  wrk "-t$threads" "-c$CONNS" "-d${DURATION}s" --latency --timeout 10s -s "$BENCH_DIR/ingest/push.lua" \
+    http://127.0.0.1:18080 -- "$PUSHES" "$RANDOM-run$run" "$threads" /callback >"$dir/wrk.txt"
   unplanned=$(query "SELECT count(*) FROM unplanned")
   wait_sent 300
   end=$(date +%s.%N)
