@@ -43,6 +43,16 @@ import Testing
             })
     }
 
+    /// A group commit on fake steps, with one work `a` handed over and its sync under way (held at the gate).
+    func startWithFirstSyncHeld() -> (Steps, GroupCommit, answered: DispatchSemaphore) {
+        let fake = Steps()
+        let commit = GroupCommit(lock: NSLock(), steps: fake.steps)
+        let answered = DispatchSemaphore(value: 0)
+        hand("a", to: commit, log: fake.log, answered: answered)
+        #expect(fake.syncing.wait(timeout: .now() + 5) == .success)
+        return (fake, commit, answered)
+    }
+
     /// Waits up to 5 s until `log` holds `entry`.
     func waitFor(_ entry: String, in log: Collected<String>) -> Bool {
         let deadline = Date() + 5
@@ -51,11 +61,7 @@ import Testing
     }
 
     @Test func aBatchIsAnsweredOnlyOnceTheSyncAfterItsCommitHasReturned() {
-        let fake = Steps()
-        let commit = GroupCommit(lock: NSLock(), steps: fake.steps)
-        let answered = DispatchSemaphore(value: 0)
-        hand("a", to: commit, log: fake.log, answered: answered)
-        #expect(fake.syncing.wait(timeout: .now() + 5) == .success)
+        let (fake, commit, answered) = startWithFirstSyncHeld()
         usleep(50_000)
         #expect(fake.log.all == ["begin", "run a", "commit", "sync"], "nothing is answered before the sync returns")
 
@@ -66,11 +72,7 @@ import Testing
     }
 
     @Test func theNextBatchRunsWhileTheLastIsSyncedAndCommitsOnlyAfterIt() {
-        let fake = Steps()
-        let commit = GroupCommit(lock: NSLock(), steps: fake.steps)
-        let answered = DispatchSemaphore(value: 0)
-        hand("a", to: commit, log: fake.log, answered: answered)
-        #expect(fake.syncing.wait(timeout: .now() + 5) == .success)
+        let (fake, commit, answered) = startWithFirstSyncHeld()
         // While a's sync waits for the disk, b and c arrive one after the other: both run in the open batch.
         hand("b", to: commit, log: fake.log, answered: answered)
         #expect(waitFor("run b", in: fake.log))
@@ -88,8 +90,8 @@ import Testing
         #expect(afterFirstSync.firstIndex(of: "answered a")! > afterFirstSync.firstIndex(of: "sync")!)
 
         fake.gate.signal()
-        for _ in 0..<2 { #expect(answered.wait(timeout: .now() + 5) == .success) }
-        #expect(answered.wait(timeout: .now() + 5) == .success)
+        // a, b and c: three answers in all.
+        for _ in 0..<3 { #expect(answered.wait(timeout: .now() + 5) == .success) }
         let all = fake.log.all
         #expect(all.filter { $0 == "sync" }.count == 2, "one sync for each batch: \(all)")
         #expect(Set(all.suffix(2)) == ["answered b", "answered c"])
