@@ -39,10 +39,28 @@ extension Store {
     /// claimed (say, found too late) counts as an attempt of its own.
     /// - Throws: `StoreError` when there is no such job.
     public func finish(jobID: String, outcome: JobOutcome, at: Date) throws(StoreError) {
+        try write("finish job \(jobID)", Self.finishing(jobID: jobID, outcome: outcome, at: at))
+    }
+
+    /// Records an attempt's end as `finish(jobID:outcome:at:)` does, but returns at once: `completion` gets the
+    /// result once it is on the disk, on the thread that synced it. A sender awaiting it holds no thread.
+    public func finish(
+        jobID: String, outcome: JobOutcome, at: Date, completion: @escaping @Sendable (StoreError?) -> Void
+    ) {
+        write("finish job \(jobID)", Self.finishing(jobID: jobID, outcome: outcome, at: at)) { result in
+            if case .failure(let error) = result { return completion(error) }
+            completion(nil)
+        }
+    }
+
+    /// The write that records how an attempt at job `jobID` ended.
+    private static func finishing(
+        jobID: String, outcome: JobOutcome, at: Date
+    ) -> (Connection) throws(StoreError) -> Void {
         let operation = "finish job \(jobID)"
         let now = Milliseconds.from(at)
         let change = Change(outcome)
-        try write(operation) { connection throws(StoreError) in
+        return { connection throws(StoreError) in
             let found = try connection.query(
                 "SELECT attempts, claimed_at FROM jobs WHERE id = ?", [.text(jobID)], operation: operation
             ) { ($0.int(0), $0.isNull(1) ? nil : $0.int(1)) }

@@ -99,6 +99,28 @@ import Testing
         #expect(throws: StoreError.self) { try store.finish(jobID: "nope", outcome: .sent(detail: nil), at: time(1)) }
     }
 
+    /// The form a sender awaits: the same rows, and the completion comes once they are stored (or with the error).
+    @Test func finishingWithACompletionRecordsTheResultBeforeItCompletes() throws {
+        let store = try Store(directory: folder.path)
+        try store.commitPlan(PlanCommit(eventID: nil, newJobs: [newJob("ok")], at: time(1)))
+        _ = try store.claimDue(now: time(10_000), limit: 10)
+        let results = Collected<(StoreError?, [JobState])>()
+        let done = DispatchSemaphore(value: 0)
+        for id in ["ok", "nope"] {
+            store.finish(jobID: id, outcome: .sent(detail: "msgid 42"), at: time(10_250)) { failure in
+                let states = (try? store.jobs(orderKey: nil, state: nil, limit: 10).map(\.state)) ?? []
+                results.append((failure, states))
+                done.signal()
+            }
+            #expect(done.wait(timeout: .now() + 10) == .success)
+        }
+        let (okFailure, okStates) = try #require(results.all.first)
+        #expect(okFailure == nil)
+        #expect(okStates == [.sent], "stored before the completion")
+        #expect(try store.attempts(jobID: "ok").map(\.outcome) == ["sent"])
+        #expect(results.all.last?.0?.description.contains("there is no such job") == true)
+    }
+
     @Test func aRetryMovesTheRunTimeAndTheJobIsClaimedAgainThen() throws {
         let store = try Store(directory: folder.path)
         try store.commitPlan(PlanCommit(eventID: nil, newJobs: [newJob("j", due: 1_000)], at: time(1)))

@@ -88,16 +88,19 @@ final class DeliveryWorker: Sendable {
 
     /// Commits the job's result, trying again while the store's failure may pass (full disk, I/O error,
     /// read-only file): a job left in `sending` would otherwise not be sent again before the next restart.
+    ///
+    /// The task waits for the commit without holding a delivery thread: with each thread blocked for a commit
+    /// and its sync, 16 threads capped the sends at about 16 a commit cycle, the sends fell behind the answers
+    /// by more than the event cache holds, and every send decoded its event again.
     private func record(_ outcome: JobOutcome, job: Job, at finished: Date, log: Logger) async {
         var pause = 0.25
         while true {
-            do {
-                try store.finish(jobID: job.id, outcome: outcome, at: finished)
-                return
-            } catch {
-                log.error("send result not stored", ["error": "\(error)"])
-                guard error.mayRetry || error.isReadOnly else { return }
+            let failure = await withCheckedContinuation { (done: CheckedContinuation<StoreError?, Never>) in
+                store.finish(jobID: job.id, outcome: outcome, at: finished) { done.resume(returning: $0) }
             }
+            guard let error = failure else { return }
+            log.error("send result not stored", ["error": "\(error)"])
+            guard error.mayRetry || error.isReadOnly else { return }
             try? await Task.sleep(for: .milliseconds(Int64(pause * 1000)))
             pause = min(pause * 2, 5)
         }
