@@ -109,8 +109,7 @@ public final class App: @unchecked Sendable {
         self.executor = executor
         let scheduler = Scheduler(store: store, clock: clock, logger: logger) { job, done in
             Task(executorPreference: executor) {
-                await worker.deliver(job)
-                done()
+                await worker.deliver(job, settled: done)
             }
         }
         self.scheduler = scheduler
