@@ -84,7 +84,8 @@ public final class Store: @unchecked Sendable {
         groupCommit = GroupCommit(lock: writerLock, steps: Self.steps(writer, commitCounter, checkpointer, logSync))
     }
 
-    /// Carries a handed-over write's result from its work to its completion, which run one after the other.
+    /// Carries a handed-over write's result from its work, run by the committer, to its completion, called after
+    /// the committer has handed the batch to the syncer under the group commit's lock.
     private final class ResultBox<T>: @unchecked Sendable {
         var result: T?
     }
@@ -133,7 +134,7 @@ public final class Store: @unchecked Sendable {
     /// read-only file), every caller of the batch gets the error and none of their changes is stored.
     func write<T>(_ operation: String, _ body: (Connection) throws(StoreError) -> T) throws(StoreError) -> T {
         try withoutActuallyEscaping(body) { (body) throws(StoreError) -> T in
-            // The leader runs `body` while this thread waits in `submit`, so the closure never outlives the call.
+            // The committer runs `body` while this thread waits in `submit`, so the closure never outlives the call.
             var result: T?
             let work = GroupCommit.Work(operation: operation) { (connection) throws(StoreError) in
                 result = try body(connection)
@@ -147,13 +148,12 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` as one atomic write like `write`, but returns at once: `completion` gets the result, on the
-    /// thread that commits the batch, once it has reached the disk or failed.
+    /// Runs `body` as one atomic write like `write`, but returns at once: `completion` gets the result once it
+    /// has reached the disk (on the syncer thread) or failed.
     func write<T>(
         _ operation: String, _ body: @escaping (Connection) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
-        // The leader runs `body`, then calls the completion; both on one thread, one after the other.
         let box = ResultBox<T>()
         let work = GroupCommit.Work(operation: operation) { (connection) throws(StoreError) in
             box.result = try body(connection)
