@@ -39,6 +39,60 @@ import Testing
         #expect(try store.unplannedEvents(limit: 10).isEmpty)
     }
 
+    @Test func jobsAndTheirAttemptsInAVersionThreeFileSurviveTheRebuildOfTheJobsTable() throws {
+        let path = folder.path + "/" + Store.fileName
+        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
+        do {
+            let old = try Connection(path: path, create: true)
+            try old.execute(Schema.migrations[0..<3].joined(), operation: "test")
+            try old.execute("PRAGMA user_version = 3", operation: "test")
+            try old.execute(
+                """
+                INSERT INTO jobs (id, key, rule, entry, channel, order_key, event_id, due_at, run_at, state, attempts,
+                    payload, created_at, updated_at, revivable) VALUES
+                    ('sent1', 'k1', 'r', 0, 'wecom', 'A', 'e1', 5000, 5000, 'sent', 1, x'31', 1, 2, 0),
+                    ('later', 'k2', 'r', 1, 'wecom', 'A', 'e1', 9000, 9000, 'planned', 0, x'32', 1, 1, 0),
+                    ('gone', 'k3', 'r', 2, 'wecom', 'B', 'e2', 7000, 7000, 'cancelled', 0, x'33', 1, 1, 1);
+                INSERT INTO attempts (job_id, number, at, outcome, reason, duration_ms) VALUES
+                    ('sent1', 1, 5001, 'sent', NULL, 12);
+                """, operation: "test")
+            old.close()
+        }
+        let store = try Store(directory: folder.path)
+        #expect(store.migrationsApplied == Schema.migrations.count - 3)
+        let jobs = try store.jobs(orderKey: nil, state: nil, limit: 10)
+        #expect(jobs.map(\.id) == ["sent1", "gone", "later"])
+        #expect(jobs.map(\.state) == [.sent, .cancelled, .planned])
+        #expect(try store.attempts(jobID: "sent1").map(\.durationMs) == [12])
+        #expect(try store.pendingJobs(orderKey: "A").map(\.id) == ["later"])
+        #expect(try store.nextDueTime() == time(9000))
+        // The revivable flag came along: planning the cancelled key again brings its job back.
+        try store.commitPlan(PlanCommit(eventID: nil, newJobs: [newJob("new", key: "k3", order: "B")], at: time(2)))
+        #expect(try store.pendingJobs(orderKey: "B").map(\.id) == ["gone"])
+
+        // The constraints hold as before: the state's check, the attempts' reference to their job.
+        #expect(throws: StoreError.self) { try store.executeOnWriter("UPDATE jobs SET state = 'lost'") }
+        #expect(throws: StoreError.self) {
+            try store.executeOnWriter(
+                "INSERT INTO attempts (job_id, number, at, outcome, duration_ms) VALUES ('nobody', 1, 1, 'sent', 0)")
+        }
+        try store.executeOnWriter("DELETE FROM jobs WHERE id = 'sent1'")
+        #expect(try store.attempts(jobID: "sent1").isEmpty)
+    }
+
+    /// The state's check is a list of comparisons: an IN list made SQLite build a temporary index of its names
+    /// for every statement that wrote a state.
+    @Test func writingAJobsStateBuildsNoTemporaryIndex() throws {
+        let store = try Store(directory: folder.path)
+        let program = try store.read { connection throws(StoreError) in
+            try connection.query(
+                "EXPLAIN UPDATE jobs SET state = 'sent' WHERE id = 'x'", operation: "test"
+            ) { $0.text(1) }
+        }
+        #expect(program.contains("OpenWrite"))
+        #expect(!program.contains("OpenEphemeral"))
+    }
+
     /// SQLite commits without waiting for the disk (`synchronous = NORMAL`); the store syncs the log itself
     /// before it answers (see `LogSync` and the group commit's tests).
     @Test func theFileIsWriteAheadLoggedWithForeignKeys() throws {
