@@ -93,6 +93,14 @@ import Testing
         #expect(!program.contains("OpenEphemeral"))
     }
 
+    /// The statistics would cost a global lock around every allocation SQLite makes; with them off it counts
+    /// nothing, however much it allocated.
+    @Test func sqliteKeepsNoMemoryStatistics() throws {
+        let store = try Store(directory: folder.path)
+        _ = try store.accept(event("e1", raw: String(repeating: "x", count: 100_000)))
+        #expect(sqlite3_memory_used() == 0)
+    }
+
     /// SQLite commits without waiting for the disk (`synchronous = NORMAL`); the store syncs the log itself
     /// before it answers (see `LogSync` and the group commit's tests).
     @Test func theFileIsWriteAheadLoggedWithForeignKeys() throws {
