@@ -128,6 +128,17 @@ extension Store {
         }
     }
 
+    /// The id of the most recently received event of appointment `orderKey`, if any: `latestEvent(orderKey:)`
+    /// without the event's bytes, for a reader that may hold the event already.
+    public func latestEventID(orderKey: String) throws(StoreError) -> String? {
+        try read { connection throws(StoreError) in
+            try connection.query(
+                "SELECT id FROM inbox WHERE order_key = ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
+                [.text(orderKey)], operation: "read latest event", row: { $0.text(0) }
+            ).first
+        }
+    }
+
     /// Up to `limit` stored events whose plan was never committed (after a crash), oldest first.
     public func unplannedEvents(limit: Int) throws(StoreError) -> [InboxEvent] {
         try read { connection throws(StoreError) in

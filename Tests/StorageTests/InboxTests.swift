@@ -83,6 +83,12 @@ import Testing
         _ = try store.accept(event("other", order: "B2", at: 5_000))
         #expect(try store.latestEvent(orderKey: "A1")?.id == "new")
         #expect(try store.latestEvent(orderKey: "C3") == nil)
+        #expect(try store.latestEventID(orderKey: "A1") == "new")
+        #expect(try store.latestEventID(orderKey: "C3") == nil)
+        // Received in the same millisecond, the later stored is the latest.
+        _ = try store.accept(event("newer", order: "A1", at: 3_000))
+        #expect(try store.latestEventID(orderKey: "A1") == "newer")
+        #expect(try store.latestEvent(orderKey: "A1")?.id == "newer")
     }
 
     @Test func eventsStayUnplannedUntilTheirPlanIsCommitted() throws {

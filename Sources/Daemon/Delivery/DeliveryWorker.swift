@@ -115,13 +115,13 @@ final class DeliveryWorker: Sendable {
     private func attempt(_ job: Job, log: Logger) async -> JobOutcome {
         let now = clock.now()
         let runtime = runtime.current
-        guard let stored = latestEvent(for: job), let event = events.event(stored) else {
+        guard let (eventID, event) = latestEvent(for: job) else {
             return .failed(reason: "the event of this job is no longer readable")
         }
         let payload: JSONValue
         switch runtime.rules.recheck(rule: job.rule, entry: job.entry, event: event, now: now) {
         case .send(let rendered): payload = rendered
-        case .drop(let reason): return .cancelled(reason: "re-checked at send time on event \(stored.id): \(reason)")
+        case .drop(let reason): return .cancelled(reason: "re-checked at send time on event \(eventID): \(reason)")
         case .ruleGone: return .cancelled(reason: "rule \(job.rule) no longer exists")
         }
         guard let channel = runtime.channels[job.channel] else {
@@ -161,9 +161,16 @@ final class DeliveryWorker: Sendable {
 
     private func stamp(_ date: Date) -> String { shopClock.format(date, pattern: "yyyy-MM-dd HH:mm:ss") }
 
-    private func latestEvent(for job: Job) -> InboxEvent? {
-        if let order = job.orderKey, let latest = try? store.latestEvent(orderKey: order) { return latest }
-        return try? store.event(id: job.eventID)
+    /// The latest event of the job's appointment (or the job's own event, without one), and its id.
+    ///
+    /// The id is looked up first: the event cache nearly always holds the event already, and reading its bytes
+    /// out of the store for nothing was most of the lookup's cost.
+    private func latestEvent(for job: Job) -> (id: String, event: Event)? {
+        var id = job.eventID
+        if let order = job.orderKey, let latest = try? store.latestEventID(orderKey: order) { id = latest }
+        if let cached = events.cached(id) { return (id, cached) }
+        guard let stored = try? store.event(id: id), let event = events.event(stored) else { return nil }
+        return (id, event)
     }
 
     private func report(_ outcome: JobOutcome, job: Job, log: Logger, seconds: Double) {

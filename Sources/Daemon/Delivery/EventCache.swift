@@ -24,10 +24,15 @@ final class EventCache: @unchecked Sendable {
 
     /// The decoded form of `stored`, from the cache or decoded now; nil when it cannot be decoded.
     func event(_ stored: InboxEvent) -> Event? {
-        if let cached = lock.withLock({ events[stored.id] }) { return cached }
+        if let cached = cached(stored.id) { return cached }
         guard let event = try? Event.decode(stored.raw, clock: shopClock) else { return nil }
         remember(event)
         return event
+    }
+
+    /// The decoded event of id `id` if the cache holds it.
+    func cached(_ id: String) -> Event? {
+        lock.withLock { events[id] }
     }
 
     /// Keeps `event`, decoded from the stored event of its id, for the sends that follow.
