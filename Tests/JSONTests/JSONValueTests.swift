@@ -70,6 +70,32 @@ import Testing
         #expect(try JSONValue.parse(text) == value)
     }
 
+    /// The serializer measures the text before writing it and finds escapes eight bytes at a time: put each kind
+    /// of special byte at every position of the first words, so a miscount or a missed byte at a boundary shows.
+    @Test func serializingEscapesEverySpecialByteWhereverItFallsInAWord() throws {
+        let specials: [(String, String)] = [
+            ("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1F}", #"\u001f"#), ("\t", #"\t"#), ("成", "成"),
+        ]
+        for length in 0..<20 {
+            for position in 0...length {
+                let before = String(repeating: "a", count: position)
+                let after = String(repeating: "b", count: length - position)
+                for (raw, escaped) in specials {
+                    let value: JSONValue = [.string(before + raw + after), .string(raw + raw), .number("1")]
+                    let text = #"[""# + before + escaped + after + #"",""# + escaped + escaped + #"",1]"#
+                    #expect(value.serialized() == text)
+                    #expect(try JSONValue.parse(value.serializedBytes()) == value)
+                }
+            }
+        }
+        #expect(JSONValue.array([]).serialized() == "[]")
+        #expect(JSONValue.object(JSONObject()).serialized() == "{}")
+        #expect(JSONValue.string("").serialized() == #""""#)
+        var out = Array("x=".utf8)
+        JSONValue.writeString("a\"b", into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #"x="a\"b""#)
+    }
+
     @Test func readsNumbersGivenAsStrings() {
         #expect(JSONValue.string("10").intValue == 10)
         #expect(JSONValue.number("20").intValue == 20)
