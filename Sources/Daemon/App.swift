@@ -114,7 +114,8 @@ public final class App: @unchecked Sendable {
         }
         self.scheduler = scheduler
         planner = PlanService(
-            store: store, clock: clock, events: events, runtime: runtime, logger: logger, metrics: metrics
+            store: store, clock: clock, events: events, runtime: runtime, logger: logger, metrics: metrics,
+            claims: scheduler
         ) { scheduler.poke() }
         ingest = Ingest(
             store: store, clock: clock, crypto: makeCrypto(),

@@ -56,6 +56,8 @@ public struct PlanCommit: Sendable {
     public var reschedule: [(jobID: String, dueAt: Date)]
     /// The time of the plan, recorded as the jobs' creation or update time.
     public var at: Date
+    /// Lets the plan claim the new jobs it makes due by `at` for delivery as it stores them; nil claims none.
+    public var claim: InlineClaim?
 
     /// Makes a plan from its parts.
     public init(
@@ -68,6 +70,21 @@ public struct PlanCommit: Sendable {
         self.reschedule = reschedule
         self.at = at
     }
+}
+
+/// Up to `limit` new jobs that a plan claims as it stores them, as `Store.claimDue` would claim them once stored:
+/// each is stored in `sending` with its first attempt counted, and goes to delivery without a claim of its own.
+///
+/// Only jobs due by the plan's time are claimed, and none while an earlier job is due and waiting, so that due
+/// jobs still go out in order. The store fills in `jobs` inside the transaction; read it once the commit has
+/// reached the disk.
+public final class InlineClaim: @unchecked Sendable {
+    /// How many jobs may be claimed.
+    public let limit: Int
+    /// The jobs claimed, as stored.
+    public internal(set) var jobs: [Job] = []
+
+    public init(limit: Int) { self.limit = limit }
 }
 
 /// How a delivery attempt ended, for `Store.finish`.

@@ -49,25 +49,50 @@ extension Store {
         }
     }
 
+    /// Creates a plan's new job, or revives a job of its key that an earlier plan cancelled. A claimed job is
+    /// stored in `sending` with one more attempt, as `claimDue` leaves it.
+    static let insertJobSQL = """
+        INSERT INTO jobs (id, key, rule, entry, channel, order_key, event_id, due_at, run_at, state,
+            attempts, reason, payload, created_at, updated_at, claimed_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?13, ?10, ?11, ?12, ?12, ?14)
+        ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, event_id = excluded.event_id,
+            due_at = excluded.due_at, run_at = excluded.run_at, state = excluded.state,
+            next_attempt_at = NULL, reason = excluded.reason, payload = excluded.payload,
+            updated_at = excluded.updated_at, revivable = 0, attempts = jobs.attempts + excluded.attempts,
+            claimed_at = excluded.claimed_at
+        WHERE jobs.state = 'cancelled' AND jobs.revivable = 1
+        """
+
+    /// Whether a planned job is due by the given time: an inline claim must not overtake it.
+    static let dueWaitingSQL = "SELECT 1 FROM jobs INDEXED BY jobs_due WHERE state = 'planned' AND run_at <= ? LIMIT 1"
+
     static func apply(_ plan: PlanCommit, on connection: Connection) throws(StoreError) {
         let at = SQLValue.time(plan.at)
+        var claimable = 0
+        if let claim = plan.claim {
+            claim.jobs = []
+            if claim.limit > 0, plan.newJobs.contains(where: { isClaimable($0, by: plan.at) }) {
+                let waiting = try connection.query(dueWaitingSQL, [at], operation: "commit plan") { $0.int(0) }
+                if waiting.isEmpty { claimable = claim.limit }
+            }
+        }
         for job in plan.newJobs {
-            try connection.run(
-                """
-                INSERT INTO jobs (id, key, rule, entry, channel, order_key, event_id, due_at, run_at, state,
-                    attempts, reason, payload, created_at, updated_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 0, ?10, ?11, ?12, ?12)
-                ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, event_id = excluded.event_id,
-                    due_at = excluded.due_at, run_at = excluded.run_at, state = excluded.state,
-                    next_attempt_at = NULL, reason = excluded.reason, payload = excluded.payload,
-                    updated_at = excluded.updated_at, revivable = 0
-                WHERE jobs.state = 'cancelled' AND jobs.revivable = 1
-                """,
-                [
-                    .text(job.id), .text(job.key), .text(job.rule), .int(Int64(job.entry)), .text(job.channel),
-                    .text(job.orderKey), .text(job.eventID), .time(job.dueAt), .text(job.state.rawValue),
-                    .text(job.reason), .blob(job.payload), at,
-                ], operation: "commit plan")
+            let claims = claimable > 0 && isClaimable(job, by: plan.at)
+            let values: [SQLValue] = [
+                .text(job.id), .text(job.key), .text(job.rule), .int(Int64(job.entry)), .text(job.channel),
+                .text(job.orderKey), .text(job.eventID), .time(job.dueAt),
+                .text(claims ? JobState.sending.rawValue : job.state.rawValue), .text(job.reason), .blob(job.payload),
+                at, .int(claims ? 1 : 0), claims ? at : .null,
+            ]
+            guard claims, let claim = plan.claim else {
+                try connection.run(insertJobSQL, values, operation: "commit plan")
+                continue
+            }
+            // A key that exists and may not be revived returns no row, and is not claimed.
+            let stored = try connection.query(
+                insertJobSQL + " RETURNING \(jobColumns)", values, operation: "commit plan", row: Self.job(from:))
+            claim.jobs.append(contentsOf: stored)
+            claimable -= stored.count
         }
         for (jobID, reason) in plan.cancel {
             try connection.run(
@@ -89,6 +114,11 @@ extension Store {
         if let eventID = plan.eventID {
             try connection.run("DELETE FROM unplanned WHERE id = ?", [.text(eventID)], operation: "commit plan")
         }
+    }
+
+    /// Whether `job` is one an inline claim may take: planned, and due by `at` to the millisecond.
+    private static func isClaimable(_ job: NewJob, by at: Date) -> Bool {
+        job.state == .planned && Milliseconds.from(job.dueAt) <= Milliseconds.from(at)
     }
 
     /// The planned jobs (first attempts and retries) of appointment `orderKey`, by due time, for re-planning.

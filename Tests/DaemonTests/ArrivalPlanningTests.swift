@@ -48,6 +48,31 @@ import Testing
         #expect(accepted < plannedLine)
     }
 
+    /// A notification due at once is claimed in the push's own commit and sent from there: the push and the
+    /// result of its send are the only commits, with no claim of the scheduler's between them.
+    @Test func aNotificationDueAtOnceIsClaimedWithItsPushAndSentWithoutAClaimOfItsOwn() throws {
+        let now = """
+            rules:
+              - name: welcome
+                on: appointment.created
+                notify:
+                  - {channel: console, text: "booked {{ order.order_num }}"}
+            """
+        let start = try #require(Self.shop.parse("2024-10-15 08:00:00"))
+        let daemon = try TestDaemon(rules: ["r.yaml": now], clock: ManualClock(start))
+        defer { daemon.stop() }
+        let store = daemon.app.jobStore
+        let before = store.commitCount
+
+        #expect(daemon.post(Self.example(id: "arrive-1"))?.status == 200)
+        #expect(try store.jobs(orderKey: Self.order, state: .planned, limit: 10).isEmpty)
+        #expect(
+            try TestDaemon.eventually { try store.jobs(orderKey: Self.order, state: .sent, limit: 10).count == 1 })
+        let sent = try #require(try store.jobs(orderKey: Self.order, state: .sent, limit: 10).first)
+        #expect(try store.attempts(jobID: sent.id).map(\.outcome) == ["sent"])
+        #expect(store.commitCount - before == 2)
+    }
+
     @Test func aCancellationPushedLaterCancelsTheReminderByItsAnswer() throws {
         let daemon = try Self.daemon()
         defer { daemon.stop() }

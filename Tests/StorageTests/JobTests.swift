@@ -64,6 +64,51 @@ import Testing
         #expect(try store.nextDueTime() == time(9_000))
     }
 
+    @Test func aPlanClaimsUpToItsLimitOfTheJobsItMakesDueAndStoresThemAsClaimDueWould() throws {
+        let store = try Store(directory: folder.path)
+        var plan = PlanCommit(
+            eventID: nil,
+            newJobs: [newJob("now1", due: 5_000), newJob("later", due: 9_000), newJob("now2", due: 4_000)],
+            at: time(5_000))
+        let claim = InlineClaim(limit: 1)
+        plan.claim = claim
+        try store.commitPlan(plan)
+
+        #expect(claim.jobs.map(\.id) == ["now1"])
+        #expect(try store.jobs(orderKey: nil, state: .sending, limit: 10) == claim.jobs)
+        #expect(claim.jobs.allSatisfy { $0.state == .sending && $0.attempts == 1 && $0.updatedAt == time(5_000) })
+        // The one left over goes to the scheduler as before; the claimed one is not claimed again.
+        #expect(try store.claimDue(now: time(5_000), limit: 10).map(\.id) == ["now2"])
+        try store.finish(jobID: "now1", outcome: .sent(detail: nil), at: time(5_500))
+        #expect(try store.attempts(jobID: "now1").map(\.number) == [1])
+        #expect(try store.attempts(jobID: "now1").map(\.durationMs) == [500])
+    }
+
+    @Test func aPlanClaimsNothingWhileAnEarlierJobIsDueAndNoKeyThatMayNotBePlannedAgain() throws {
+        let store = try Store(directory: folder.path)
+        try store.commitPlan(PlanCommit(eventID: nil, newJobs: [newJob("waiting", key: "w", due: 1_000)], at: time(1)))
+        var plan = PlanCommit(eventID: nil, newJobs: [newJob("fresh", due: 2_000)], at: time(2_000))
+        plan.claim = InlineClaim(limit: 4)
+        try store.commitPlan(plan)
+        #expect(plan.claim?.jobs.isEmpty == true)
+        #expect(try store.claimDue(now: time(2_000), limit: 10).map(\.id) == ["waiting", "fresh"])
+        try store.finish(jobID: "waiting", outcome: .sent(detail: nil), at: time(2_001))
+
+        // A key already sent is not planned again, so not claimed; a key an earlier plan cancelled is planned
+        // again under its old id, and claimed so.
+        try store.commitPlan(PlanCommit(eventID: nil, newJobs: [newJob("gone", key: "g", due: 9_000)], at: time(3)))
+        try store.commitPlan(PlanCommit(eventID: nil, newJobs: [], cancel: [("gone", "moved")], at: time(4)))
+        try store.finish(jobID: "fresh", outcome: .sent(detail: nil), at: time(2_002))
+        plan = PlanCommit(
+            eventID: nil, newJobs: [newJob("again", key: "w", due: 3_000), newJob("back", key: "g", due: 3_000)],
+            at: time(3_000))
+        plan.claim = InlineClaim(limit: 4)
+        try store.commitPlan(plan)
+        #expect(plan.claim?.jobs.map(\.id) == ["gone"])
+        #expect(plan.claim?.jobs.first?.state == .sending)
+        #expect(try store.jobs(orderKey: nil, state: .sent, limit: 10).map(\.id) == ["waiting", "fresh"])
+    }
+
     @Test func dueLookupsUseThePartialIndexRatherThanAScan() throws {
         let store = try Store(directory: folder.path)
         let next = try store.queryPlan(Store.nextDueSQL)

@@ -24,6 +24,21 @@ extension PlanService {
     /// before this returns, where the re-plan finds its jobs, or sees the re-plan under way and is left to the
     /// planner's queue.
     func waitForArrivalPlans() { store.waitForWritesInFlight() }
+
+    /// Puts jobs claimed by a commit that failed back to `planned`, for the scheduler. The commit may still have
+    /// reached the disk (a failed sync), and then nothing else would send them before a restart. Off the caller's
+    /// thread, which may be the store's own.
+    func unclaim(_ jobs: [Job]) {
+        guard !jobs.isEmpty else { return }
+        DispatchQueue.global().async { [self] in
+            let now = clock.now()
+            for job in jobs {
+                _ = try? store.postpone(
+                    jobID: job.id, until: job.dueAt, reason: "claimed by a commit that failed", at: now)
+            }
+            committed()
+        }
+    }
 }
 
 /// The plan of one arriving event: made with the running rules before the event is stored, finished against the
@@ -36,8 +51,9 @@ final class ArrivalPlan: @unchecked Sendable {
     private let runtime: Runtime
     private let generation: Int
     private let now: Date
-    // Set by `finish` on the committing thread, read by `stored` after the commit, on the same thread.
+    // Set by `finish` on the committing thread, read by `settle` after the commit, on the syncer thread.
     private var outcome: PlanService.Outcome?
+    private var claim: InlineClaim?
 
     init(planner: PlanService, event: Event, plan: Plan?, runtime: Runtime, generation: Int, now: Date) {
         self.planner = planner
@@ -61,13 +77,32 @@ final class ArrivalPlan: @unchecked Sendable {
                 eventID: event.envelope.id, commit: PlanCommit(eventID: nil, newJobs: [], at: now),
                 cancellations: [])
         }
+        var commit = made.commit
+        // The jobs due now are claimed as they are stored and sent from here, without a claim of their own: the
+        // claim cost the committer an update and a read per push, and a send waited for a second commit.
+        let due = commit.newJobs.filter { $0.state == .planned && $0.dueAt <= now }.count
+        if due > 0, let reserved = planner.claims?.reserve(due), reserved > 0 {
+            let claim = InlineClaim(limit: reserved)
+            commit.claim = claim
+            self.claim = claim
+        }
         outcome = made
-        return made.commit
+        return commit
     }
 
-    /// Logs what was planned and tells the scheduler, once the plan has committed with its event.
-    func stored() {
-        guard let outcome else { return }
+    /// Once the event's commit has ended: logs what was planned, sends the jobs claimed with it and tells the
+    /// scheduler when `stored` (the plan committed with its event); otherwise gives back the places taken.
+    func settle(stored: Bool) {
+        if let claim {
+            self.claim = nil
+            if stored {
+                planner.claims?.dispatchClaimed(claim.jobs, reserved: claim.limit)
+            } else {
+                planner.claims?.dispatchClaimed([], reserved: claim.limit)
+                planner.unclaim(claim.jobs)
+            }
+        }
+        guard stored, let outcome else { return }
         planner.log(outcome)
         planner.committed()
     }

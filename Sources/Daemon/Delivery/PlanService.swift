@@ -27,12 +27,16 @@ final class PlanService: @unchecked Sendable {
     let metrics: DaemonMetrics
     /// Called after a commit that may have made a job due sooner.
     let committed: @Sendable () -> Void
+    /// Where an arrival plan takes places among the sends in flight for the jobs it claims as it stores them,
+    /// and hands those jobs once stored; nil claims nothing, leaving every job to the scheduler.
+    let claims: Scheduler?
     let queue = DispatchQueue(label: "scrm-notify.planner")
 
     init(
         store: Store, clock: any Clock, events: EventCache, runtime: RuntimeHolder, logger: Logger,
-        metrics: DaemonMetrics, committed: @escaping @Sendable () -> Void
+        metrics: DaemonMetrics, claims: Scheduler? = nil, committed: @escaping @Sendable () -> Void
     ) {
+        self.claims = claims
         self.store = store
         self.clock = clock
         self.shopClock = events.shopClock

@@ -50,6 +50,30 @@ final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// Takes up to `count` places among the sends in flight for jobs that a plan claims as it stores them
+    /// (`InlineClaim`); returns how many it took, none once stopped. Each place is given back by
+    /// `dispatchClaimed`.
+    func reserve(_ count: Int) -> Int {
+        condition.withLock {
+            let taken = stopped ? 0 : max(0, min(count, maxInFlight - inFlight))
+            inFlight += taken
+            return taken
+        }
+    }
+
+    /// Sends `jobs`, claimed with `reserved` places taken by `reserve`, and gives back the places they did not
+    /// use. Call it once the claim's commit is on the disk, with no jobs when it failed.
+    func dispatchClaimed(_ jobs: [Job], reserved: Int) {
+        precondition(jobs.count <= reserved, "\(jobs.count) jobs claimed with \(reserved) places")
+        if jobs.count < reserved {
+            condition.withLock {
+                inFlight -= reserved - jobs.count
+                condition.signal()
+            }
+        }
+        for job in jobs { dispatch(job) { [self] in finished() } }
+    }
+
     private func finished() {
         condition.withLock {
             inFlight -= 1
@@ -76,11 +100,13 @@ final class Scheduler: @unchecked Sendable {
 
     private func run() {
         while true {
-            let capacity: Int = condition.withLock {
+            let capacity: Int? = condition.withLock {
                 poked = false
-                return stopped ? -1 : maxInFlight - inFlight
+                // Places taken by pushes that claim their own jobs (`reserve`) may fill what a claim here had
+                // counted on, so the sends in flight can briefly exceed the limit.
+                return stopped ? nil : max(0, maxInFlight - inFlight)
             }
-            if capacity < 0 { return }
+            guard let capacity else { return }
             var sleepUntil = Date() + Self.idleWake
             if capacity > 0 {
                 do {

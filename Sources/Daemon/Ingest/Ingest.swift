@@ -73,18 +73,17 @@ final class Ingest: Sendable {
     ) -> HTTPResponse {
         switch result {
         case .success(.duplicate):
+            plan?.settle(stored: false)
             metrics.eventsReceived(result: "duplicate")
             logger.info("event already stored", ["event.id": inbox.id])
         case .success(let stored):
             metrics.eventsReceived(result: "accepted")
             logger.info(
                 "event accepted", ["event.id": inbox.id, "event.kind": inbox.kind, "order": inbox.orderKey ?? ""])
-            if stored == .planned {
-                plan?.stored()
-            } else {
-                planner.wake()
-            }
+            plan?.settle(stored: stored == .planned)
+            if stored != .planned { planner.wake() }
         case .failure(let error):
+            plan?.settle(stored: false)
             logger.error("event not stored", ["event.id": inbox.id, "error": "\(error)"])
             return refuse(
                 Refusal(status: 503, reason: "storage unavailable, push again later", result: "store_failed"))
