@@ -15,6 +15,9 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
     public init() {}
 
+    /// An object of `members` as they are, repeated names included (the parser's way in).
+    init(members: [Member]) { self.members = members }
+
     /// Member names in order.
     public var keys: [String] { members.map(\.key) }
     public var count: Int { members.count }

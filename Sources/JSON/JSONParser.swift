@@ -37,6 +37,11 @@ private struct JSONParser {
     var depth = 0
     /// A string with escapes is put together here; kept from one string to the next so it is allocated once.
     var scratch: [UInt8] = []
+    /// The members of the objects being parsed, innermost last, and the items of the arrays; each object or
+    /// array is moved out at its end into an array of its final size, instead of growing through the powers of
+    /// two on its own.
+    let members = MoveStack<JSONObject.Member>()
+    let items = MoveStack<JSONValue>()
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -91,13 +96,13 @@ private struct JSONParser {
     mutating func parseObject() throws(JSONError) -> JSONValue {
         try enter()
         index += 1
-        var object = JSONObject()
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        let first = members.count
         while true {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
@@ -106,7 +111,8 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipSpace()
-            object.append(key, try parseValue())
+            let value = try parseValue()
+            members.push(JSONObject.Member(key: key, value: value))
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -116,23 +122,24 @@ private struct JSONParser {
             guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
             index += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject(members: members.pop(from: first)))
         }
     }
 
     mutating func parseArray() throws(JSONError) -> JSONValue {
         try enter()
         index += 1
-        var items: [JSONValue] = []
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
             depth -= 1
-            return .array(items)
+            return .array([])
         }
+        let first = items.count
         while true {
             skipSpace()
-            items.append(try parseValue())
+            let item = try parseValue()
+            items.push(item)
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -142,7 +149,7 @@ private struct JSONParser {
             guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
             index += 1
             depth -= 1
-            return .array(items)
+            return .array(items.pop(from: first))
         }
     }
 
@@ -306,5 +313,46 @@ private struct JSONParser {
             index += 1
         }
         return value
+    }
+}
+
+/// A stack whose top elements are moved out into an array in one go, without the copies (and reference count
+/// traffic) of slicing an array and removing the slice.
+final class MoveStack<Element> {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 64) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    func push(_ element: consuming Element) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity *= 2
+        }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    /// Moves the elements from index `first` to the top out, in order, leaving `first` elements.
+    func pop(from first: Int) -> [Element] {
+        let taken = count - first
+        let elements = [Element](unsafeUninitializedCapacity: taken) { buffer, initialized in
+            if let target = buffer.baseAddress { target.moveInitialize(from: base + first, count: taken) }
+            initialized = taken
+        }
+        count = first
+        return elements
     }
 }
