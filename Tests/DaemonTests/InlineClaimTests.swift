@@ -19,6 +19,7 @@ import Testing
             sent.withLock { $0.append(job.id) }
             done()
         }
+        scheduler.start()
         #expect(scheduler.reserve(2) == 2)
         #expect(scheduler.reserve(2) == 1)
         #expect(scheduler.reserve(1) == 0)
@@ -31,9 +32,11 @@ import Testing
             state: .sending, attempts: 1, nextAttemptAt: nil, reason: nil, payload: [], createdAt: Date(),
             updatedAt: Date(), sentAt: nil)
         scheduler.dispatchClaimed([job], reserved: 1)
-        #expect(sent.withLock { $0 } == ["j1"])
-        // The send settled, so its place is free again; the two reserved above are still taken.
-        #expect(scheduler.reserve(5) == 1)
+        // The scheduler's thread sends it; once it has settled its place is free again, while the two reserved
+        // above are still taken.
+        #expect(TestDaemon.eventually { sent.withLock { $0 } == ["j1"] })
+        #expect(TestDaemon.eventually { scheduler.reserve(1) == 1 })
+        #expect(scheduler.reserve(1) == 0)
         scheduler.stop(deadline: Date())
         #expect(scheduler.reserve(1) == 0)
     }

@@ -19,6 +19,8 @@ final class Scheduler: @unchecked Sendable {
     private var poked = false
     private var stopped = false
     private var inFlight = 0
+    /// Jobs claimed by pushes as they were stored, waiting for this thread to send them (`dispatchClaimed`).
+    private var handed: [Job] = []
     private var thread: Thread?
 
     init(
@@ -63,15 +65,22 @@ final class Scheduler: @unchecked Sendable {
 
     /// Sends `jobs`, claimed with `reserved` places taken by `reserve`, and gives back the places they did not
     /// use. Call it once the claim's commit is on the disk, with no jobs when it failed.
+    ///
+    /// The jobs are sent from the scheduler's thread, which takes all that were handed over since it last
+    /// looked: the caller is the store's thread, which answers the pushes of a batch one after the other, and
+    /// starting each send there held up the answers behind it.
     func dispatchClaimed(_ jobs: [Job], reserved: Int) {
         precondition(jobs.count <= reserved, "\(jobs.count) jobs claimed with \(reserved) places")
-        if jobs.count < reserved {
-            condition.withLock {
-                inFlight -= reserved - jobs.count
-                condition.signal()
-            }
+        let now: [Job] = condition.withLock {
+            inFlight -= reserved - jobs.count
+            // After the stop nothing takes the handed jobs; they are claimed, so they go out all the same.
+            guard !stopped else { return jobs }
+            handed.append(contentsOf: jobs)
+            poked = true
+            condition.signal()
+            return []
         }
-        for job in jobs { dispatch(job) { [self] in finished() } }
+        for job in now { dispatch(job) { [self] in finished() } }
     }
 
     private func finished() {
@@ -100,12 +109,14 @@ final class Scheduler: @unchecked Sendable {
 
     private func run() {
         while true {
-            let capacity: Int? = condition.withLock {
+            let (capacity, claimed): (Int?, [Job]) = condition.withLock {
                 poked = false
+                defer { handed = [] }
                 // Places taken by pushes that claim their own jobs (`reserve`) may fill what a claim here had
                 // counted on, so the sends in flight can briefly exceed the limit.
-                return stopped ? nil : max(0, maxInFlight - inFlight)
+                return (stopped ? nil : max(0, maxInFlight - inFlight), handed)
             }
+            for job in claimed { dispatch(job) { [self] in finished() } }
             guard let capacity else { return }
             var sleepUntil = Date() + Self.idleWake
             if capacity > 0 {

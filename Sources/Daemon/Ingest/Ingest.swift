@@ -56,34 +56,33 @@ final class Ingest: Sendable {
         // An event that does not decode is stored all the same; the planner reports it.
         guard let event = try? Event.decode(envelope, clock: planner.shopClock) else {
             return .later { [self] answer in
-                store.accept(inbox) { [self] result in answer(respond(to: result, of: inbox, plan: nil)) }
+                store.accept(inbox) { [self] result in answer(respond(to: result, of: inbox)) }
             }
         }
         let plan = planner.planOnArrival(event, at: now)
         return .later { [self] answer in
             store.accept(inbox, planning: plan.finish(pending:)) { [self] result in
-                answer(respond(to: result, of: inbox, plan: plan))
+                answer(respond(to: result, of: inbox))
+                // Once answered, so that the answers of a batch do not wait behind its sends' dispatch.
+                plan.settle(stored: (try? result.get()) == .planned)
             }
         }
     }
 
     /// The answer once the store has committed `inbox`, or failed to.
     private func respond(
-        to result: Result<Store.AcceptResult, StoreError>, of inbox: InboxEvent, plan: ArrivalPlan?
+        to result: Result<Store.AcceptResult, StoreError>, of inbox: InboxEvent
     ) -> HTTPResponse {
         switch result {
         case .success(.duplicate):
-            plan?.settle(stored: false)
             metrics.eventsReceived(result: "duplicate")
             logger.info("event already stored", ["event.id": inbox.id])
         case .success(let stored):
             metrics.eventsReceived(result: "accepted")
             logger.info(
                 "event accepted", ["event.id": inbox.id, "event.kind": inbox.kind, "order": inbox.orderKey ?? ""])
-            plan?.settle(stored: stored == .planned)
             if stored != .planned { planner.wake() }
         case .failure(let error):
-            plan?.settle(stored: false)
             logger.error("event not stored", ["event.id": inbox.id, "error": "\(error)"])
             return refuse(
                 Refusal(status: 503, reason: "storage unavailable, push again later", result: "store_failed"))
