@@ -90,7 +90,13 @@ final class ArrivalPlan: @unchecked Sendable {
         return commit
     }
 
-    /// Once the event's commit has ended: logs what was planned, sends the jobs claimed with it and tells the
+    /// Logs what was planned, once the plan has committed with its event; before the push is answered, so that
+    /// an answered push has its plan in the log.
+    func logStored() {
+        if let outcome { planner.log(outcome) }
+    }
+
+    /// Once the event's commit has ended (and the push is answered): sends the jobs claimed with it and tells the
     /// scheduler when `stored` (the plan committed with its event); otherwise gives back the places taken.
     func settle(stored: Bool) {
         if let claim {
@@ -102,8 +108,7 @@ final class ArrivalPlan: @unchecked Sendable {
                 planner.unclaim(claim.jobs)
             }
         }
-        guard stored, let outcome else { return }
-        planner.log(outcome)
+        guard stored, outcome != nil else { return }
         planner.committed()
     }
 }

@@ -62,9 +62,12 @@ final class Ingest: Sendable {
         let plan = planner.planOnArrival(event, at: now)
         return .later { [self] answer in
             store.accept(inbox, planning: plan.finish(pending:)) { [self] result in
-                answer(respond(to: result, of: inbox))
+                let response = respond(to: result, of: inbox)
+                let stored = (try? result.get()) == .planned
+                if stored { plan.logStored() }
+                answer(response)
                 // Once answered, so that the answers of a batch do not wait behind its sends' dispatch.
-                plan.settle(stored: (try? result.get()) == .planned)
+                plan.settle(stored: stored)
             }
         }
     }
