@@ -56,10 +56,21 @@ public final class App: @unchecked Sendable {
         case .failure(let problems):
             throw StartError(description: "config or rules have errors", diagnostics: problems.diagnostics)
         }
+        let opening = Date()
         do {
             store = try Store(directory: config.dataDirectory)
         } catch {
             throw StartError(description: "cannot open the store in \(config.dataDirectory): \(error)", diagnostics: [])
+        }
+        // A migration may rebuild a table, which takes seconds for a store of a million jobs: say why the start
+        // took long. A new store's own creation counts as migrations too, and says nothing.
+        if store.migrationsApplied > 0 && store.migrationsApplied < Store.latestSchemaVersion {
+            logger.info(
+                "store upgraded",
+                [
+                    "migrations": String(store.migrationsApplied), "schema": String(Store.latestSchemaVersion),
+                    "seconds": String(format: "%.2f", Date().timeIntervalSince(opening)),
+                ])
         }
         deliverer = Deliverer(client: HTTPClient())
         reloadState.fingerprint = RulesWatcher.fingerprint(directory: config.rulesDirectory)
