@@ -2,7 +2,8 @@
 # Scheduler benchmark: a store with TOTAL planned reminders (DUE of them falling due over SPREAD seconds), the
 # release daemon started on it; measures time to /readyz, resident memory and lateness at a loopback webhook sink.
 # Everything runs on 127.0.0.1 in a temporary folder that is removed on exit (KEEP=DIR copies the due list, the
-# sink's log and the daemon's log there first).
+# sink's log and the daemon's log there first). FIRST_BIN=path: an older build creates the store, so the start
+# measured includes the migration of the filled store.
 set -euo pipefail
 TOTAL=${TOTAL:-1000000}
 DUE=${DUE:-3000}
@@ -63,8 +64,9 @@ channels:
   hook: {type: webhook, url: "http://127.0.0.1:$sink_port/hook"}
 YAML
 
-# The daemon creates and migrates the store, so the schema is exactly the program's.
-"$bin" serve --config "$work/config.yaml" > "$work/migrate.log" 2>&1 &
+# The daemon creates and migrates the store, so the schema is exactly the program's. With FIRST_BIN, an older
+# build creates it, and the time to /readyz below includes the measured build's migration of the filled store.
+"${FIRST_BIN:-$bin}" serve --config "$work/config.yaml" > "$work/migrate.log" 2>&1 &
 pid=$!
 pids+=($pid)
 wait_ready "$port" 30
