@@ -236,22 +236,15 @@ private struct JSONParser {
     /// The end of the run of plain string bytes starting at `from` (up to a quote, a backslash, a control
     /// character or the end of the input), and the OR of its bytes, whose high bit tells whether any is non-ASCII.
     ///
-    /// Eight bytes are tested at a time: the classic tests for a zero byte and for a byte below a bound, applied
-    /// to the word XORed with the quote and with the backslash.
+    /// Eight bytes are tested at a time (`mayHoldStringSpecial`).
     static func plainRun(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> (Int, UInt8) {
         guard let base = bytes.baseAddress else { return (from, 0) }
         let count = bytes.count
         var index = from
         var high: UInt64 = 0
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let tops: UInt64 = 0x8080_8080_8080_8080
         while index + 8 <= count {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            let quote = word ^ (ones &* 0x22)
-            let slash = word ^ (ones &* 0x5C)
-            let special =
-                ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((word &- ones &* 0x20) & ~word)
-            if special & tops != 0 { break }
+            if mayHoldStringSpecial(word) { break }
             high |= word
             index += 8
         }
@@ -314,6 +307,19 @@ private struct JSONParser {
         }
         return value
     }
+}
+
+/// Whether any of the eight bytes of `word` may be one a JSON string cannot hold as it is: a quote, a backslash or
+/// a control character. The classic tests for a zero byte and for a byte below a bound, applied to the word XORed
+/// with the quote and with the backslash; a byte past one that matched may be reported too, so callers test the
+/// word's bytes one by one once it says yes.
+func mayHoldStringSpecial(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let tops: UInt64 = 0x8080_8080_8080_8080
+    let quote = word ^ (ones &* 0x22)
+    let slash = word ^ (ones &* 0x5C)
+    let special = ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((word &- ones &* 0x20) & ~word)
+    return special & tops != 0
 }
 
 /// A stack whose top elements are moved out into an array in one go, without the copies (and reference count

@@ -136,15 +136,9 @@ extension JSONValue {
         guard let base = bytes.baseAddress else { return from }
         let count = bytes.count
         var index = from
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let tops: UInt64 = 0x8080_8080_8080_8080
-        while index + 8 <= count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            let quote = word ^ (ones &* 0x22)
-            let slash = word ^ (ones &* 0x5C)
-            let special =
-                ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((word &- ones &* 0x20) & ~word)
-            if special & tops != 0 { break }
+        while index + 8 <= count,
+            !mayHoldStringSpecial(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+        {
             index += 8
         }
         while index < count, escapeExtra(base[index]) == 0 { index += 1 }
