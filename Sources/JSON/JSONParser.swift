@@ -35,8 +35,8 @@ private struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
-    /// A string with escapes is put together here; kept from one string to the next so it is allocated once.
-    var scratch: [UInt8] = []
+    /// A string with escapes is put together here, allocated at the first one and kept for the rest of the input.
+    let unescaped = ByteBuffer()
     /// The members of the objects being parsed, innermost last, and the items of the arrays; each object or
     /// array is moved out at its end into an array of its final size, instead of growing through the powers of
     /// two on its own.
@@ -183,47 +183,51 @@ private struct JSONParser {
 
     mutating func parseString() throws(JSONError) -> String {
         index += 1
-        var start = index
+        let start = index
         // Bytes that may be non-ASCII; an all-ASCII string needs no UTF-8 validation, which costs several times
         // the copy (the 3 kB base64 body of a push made string parsing a fifth of its CPU time).
-        var high: UInt8 = 0
-        // Set at the first backslash: the string is put together in the parser's scratch buffer, taken out of
-        // `self` meanwhile so that `parseEscape` can append to it.
-        var buffer: [UInt8]?
-        while true {
-            let (end, seen) = Self.plainRun(bytes, from: index)
-            high |= seen
-            index = end
-            guard index < bytes.count else { throw fail("unterminated string") }
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let run = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                index += 1
-                guard var text = buffer.take() else { return try makeString(run, ascii: high < 0x80) }
-                text.append(contentsOf: run)
-                defer { scratch = text }
-                return try text.withUnsafeBufferPointer { (text) throws(JSONError) in
-                    try makeString(text, ascii: high < 0x80)
-                }
-            }
-            if byte < 0x20 { throw fail("control character in a string") }
-            // A backslash: keep the run before it, then its escape.
-            var text: [UInt8]
-            if let started = buffer.take() {
-                text = started
-            } else {
-                text = scratch
-                scratch = []
-                text.removeAll(keepingCapacity: true)
-            }
-            text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        let (end, high) = Self.plainRun(bytes, from: index)
+        index = end
+        guard index < bytes.count else { throw fail("unterminated string") }
+        let byte = bytes[index]
+        if byte == UInt8(ascii: "\"") {
             index += 1
-            let before = text.count
-            try parseEscape(into: &text)
-            for byte in text[before...] { high |= byte }
-            buffer = text
-            start = index
+            return try makeString(UnsafeBufferPointer(rebasing: bytes[start..<end]), ascii: high < 0x80)
         }
+        if byte < 0x20 { throw fail("control character in a string") }
+        return try parseEscapedString(from: start, high: high)
+    }
+
+    /// The rest of a string whose first backslash is at `index`, its plain bytes before it starting at `from`.
+    ///
+    /// The platform sends JSON inside strings (`complete_value`), a backslash every few bytes: going back to the
+    /// word-at-a-time scan after each escape, and appending each short run to an array, was a third of the
+    /// parse. Here every byte is copied as it is read, into a buffer that the input's length bounds, since no
+    /// escape is shorter than what it stands for.
+    mutating func parseEscapedString(from start: Int, high: UInt8) throws(JSONError) -> String {
+        let out = unescaped.base(capacity: bytes.count)
+        var count = index - start
+        if count > 0, let source = bytes.baseAddress { out.initialize(from: source + start, count: count) }
+        var high = high
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "\"") {
+                return try makeString(UnsafeBufferPointer(start: out, count: count), ascii: high < 0x80)
+            }
+            if byte == UInt8(ascii: "\\") {
+                count += try parseEscape(into: out + count, high: &high)
+                continue
+            }
+            if byte < 0x20 {
+                index -= 1
+                throw fail("control character in a string")
+            }
+            out[count] = byte
+            count += 1
+            high |= byte
+        }
+        throw fail("unterminated string")
     }
 
     /// The string of UTF-8 `bytes`; only non-ASCII bytes need validating.
@@ -260,17 +264,19 @@ private struct JSONParser {
         return (index, seen)
     }
 
-    mutating func parseEscape(into buffer: inout [UInt8]) throws(JSONError) {
+    /// Writes what the escape after a backslash stands for at `out`, and returns how many bytes that is (one to
+    /// four); a non-ASCII one sets the high bit of `high`.
+    mutating func parseEscape(into out: UnsafeMutablePointer<UInt8>, high: inout UInt8) throws(JSONError) -> Int {
         guard index < bytes.count else { throw fail("unterminated string") }
         let byte = bytes[index]
         index += 1
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.append(byte)
-        case UInt8(ascii: "b"): buffer.append(0x08)
-        case UInt8(ascii: "f"): buffer.append(0x0C)
-        case UInt8(ascii: "n"): buffer.append(0x0A)
-        case UInt8(ascii: "r"): buffer.append(0x0D)
-        case UInt8(ascii: "t"): buffer.append(0x09)
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.pointee = byte
+        case UInt8(ascii: "b"): out.pointee = 0x08
+        case UInt8(ascii: "f"): out.pointee = 0x0C
+        case UInt8(ascii: "n"): out.pointee = 0x0A
+        case UInt8(ascii: "r"): out.pointee = 0x0D
+        case UInt8(ascii: "t"): out.pointee = 0x09
         case UInt8(ascii: "u"):
             var scalar = try parseHex4()
             if (0xD800..<0xDC00).contains(scalar) {
@@ -284,10 +290,17 @@ private struct JSONParser {
                 throw fail("unpaired surrogate")
             }
             guard let unicode = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
-            buffer.append(contentsOf: Array(String(Character(unicode)).utf8))
+            var written = 0
+            for unit in UTF8.encode(unicode)! {
+                out[written] = unit
+                written += 1
+            }
+            if scalar >= 0x80 { high |= 0x80 }
+            return written
         default:
             throw fail("invalid escape")
         }
+        return 1
     }
 
     mutating func parseHex4() throws(JSONError) -> UInt32 {
@@ -320,6 +333,24 @@ func mayHoldStringSpecial(_ word: UInt64) -> Bool {
     let slash = word ^ (ones &* 0x5C)
     let special = ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((word &- ones &* 0x20) & ~word)
     return special & tops != 0
+}
+
+/// Bytes owned by one parse, allocated at their first use with room for the whole input.
+final class ByteBuffer {
+    private var pointer: UnsafeMutablePointer<UInt8>?
+    private var capacity = 0
+
+    /// The buffer, with room for at least `capacity` bytes; what it held before may be gone.
+    func base(capacity wanted: Int) -> UnsafeMutablePointer<UInt8> {
+        if let pointer, capacity >= wanted { return pointer }
+        pointer?.deallocate()
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: max(wanted, 1))
+        pointer = fresh
+        capacity = max(wanted, 1)
+        return fresh
+    }
+
+    deinit { pointer?.deallocate() }
 }
 
 /// A stack whose top elements are moved out into an array in one go, without the copies (and reference count

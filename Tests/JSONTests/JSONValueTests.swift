@@ -63,6 +63,29 @@ import Testing
         }
     }
 
+    /// The platform sends JSON inside strings, a backslash every few bytes; such a string is put together byte by
+    /// byte once its first escape is seen.
+    @Test func decodesAStringOfEscapedJSONAndEveryKindOfEscapeAfterTheFirst() throws {
+        let inner = #"{"id":"459059510902239232","strVal":"ss","aryVal":[],"name":"张杨"}"#
+        let quoted = inner.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: #"\""#)
+        let value = try JSONValue.parse(#"{"complete_value":""# + quoted + #""}"#)
+        #expect(value["complete_value"]?.stringValue == inner)
+        #expect(try JSONValue.parse(value["complete_value"]!.stringValue!)["name"] == "张杨")
+
+        let mixed = try JSONValue.parse(#"["a\"b\\c\/d\b\f\n\r\t\u00e9\u6211\ud83d\ude00 end"]"#)
+        #expect(mixed == ["a\"b\\c/d\u{08}\u{0C}\n\r\té我😀 end"])
+        // After an escape, a raw control character, invalid UTF-8 and a missing quote are still refused.
+        let control = try #require(throws: JSONError.self) {
+            try JSONValue.parse(Array(#"["\n"#.utf8) + [0x01] + Array(#""]"#.utf8))
+        }
+        #expect(control.offset == 4 && control.message == "control character in a string")
+        #expect(throws: JSONError.self) {
+            try JSONValue.parse(Array(#"["\n"#.utf8) + [0xC3, 0x28] + Array(#""]"#.utf8))
+        }
+        #expect(throws: JSONError.self) { try JSONValue.parse(#"["\n abc"#) }
+        #expect(throws: JSONError.self) { try JSONValue.parse(#"["\q"]"#) }
+    }
+
     @Test func escapesControlCharactersSoValuesCannotBreakStructure() throws {
         let value: JSONValue = ["name": "a\"},\u{01}\n{"]
         let text = value.serialized()
