@@ -42,6 +42,12 @@ public struct NewJob: Sendable, Equatable {
         self.reason = reason
         self.payload = payload
     }
+
+    /// Whether a plan made at `at` may claim this job as it stores it (`InlineClaim`): planned, and due by then
+    /// to the millisecond, as the store keeps times.
+    public func isClaimable(by at: Date) -> Bool {
+        state == .planned && Milliseconds.from(dueAt) <= Milliseconds.from(at)
+    }
 }
 
 /// The result of planning one event (or re-planning after a rule reload), committed as one transaction.

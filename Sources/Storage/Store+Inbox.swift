@@ -115,15 +115,15 @@ extension Store {
         }
     }
 
+    /// Which row of the inbox is the latest of an appointment: the last received, and of those the last stored.
+    private static let latestOfOrder = "FROM inbox WHERE order_key = ? ORDER BY received_at DESC, rowid DESC LIMIT 1"
+
     /// The most recently received event of appointment `orderKey`, if any.
     public func latestEvent(orderKey: String) throws(StoreError) -> InboxEvent? {
         try read { connection throws(StoreError) in
             try connection.query(
-                """
-                SELECT \(Self.eventColumns) FROM inbox WHERE order_key = ?
-                ORDER BY received_at DESC, rowid DESC LIMIT 1
-                """,
-                [.text(orderKey)], operation: "read latest event", row: Self.event(from:)
+                "SELECT \(Self.eventColumns) \(Self.latestOfOrder)", [.text(orderKey)], operation: "read latest event",
+                row: Self.event(from:)
             ).first
         }
     }
@@ -133,8 +133,8 @@ extension Store {
     public func latestEventID(orderKey: String) throws(StoreError) -> String? {
         try read { connection throws(StoreError) in
             try connection.query(
-                "SELECT id FROM inbox WHERE order_key = ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
-                [.text(orderKey)], operation: "read latest event", row: { $0.text(0) }
+                "SELECT id \(Self.latestOfOrder)", [.text(orderKey)], operation: "read latest event",
+                row: { $0.text(0) }
             ).first
         }
     }

@@ -71,13 +71,13 @@ extension Store {
         var claimable = 0
         if let claim = plan.claim {
             claim.jobs = []
-            if claim.limit > 0, plan.newJobs.contains(where: { isClaimable($0, by: plan.at) }) {
+            if claim.limit > 0, plan.newJobs.contains(where: { $0.isClaimable(by: plan.at) }) {
                 let waiting = try connection.query(dueWaitingSQL, [at], operation: "commit plan") { $0.int(0) }
                 if waiting.isEmpty { claimable = claim.limit }
             }
         }
         for job in plan.newJobs {
-            let claims = claimable > 0 && isClaimable(job, by: plan.at)
+            let claims = claimable > 0 && job.isClaimable(by: plan.at)
             let values: [SQLValue] = [
                 .text(job.id), .text(job.key), .text(job.rule), .int(Int64(job.entry)), .text(job.channel),
                 .text(job.orderKey), .text(job.eventID), .time(job.dueAt),
@@ -114,11 +114,6 @@ extension Store {
         if let eventID = plan.eventID {
             try connection.run("DELETE FROM unplanned WHERE id = ?", [.text(eventID)], operation: "commit plan")
         }
-    }
-
-    /// Whether `job` is one an inline claim may take: planned, and due by `at` to the millisecond.
-    private static func isClaimable(_ job: NewJob, by at: Date) -> Bool {
-        job.state == .planned && Milliseconds.from(job.dueAt) <= Milliseconds.from(at)
     }
 
     /// The planned jobs (first attempts and retries) of appointment `orderKey`, by due time, for re-planning.

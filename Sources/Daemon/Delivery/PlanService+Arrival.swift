@@ -80,7 +80,7 @@ final class ArrivalPlan: @unchecked Sendable {
         var commit = made.commit
         // The jobs due now are claimed as they are stored and sent from here, without a claim of their own: the
         // claim cost the committer an update and a read per push, and a send waited for a second commit.
-        let due = commit.newJobs.filter { $0.state == .planned && $0.dueAt <= now }.count
+        let due = commit.newJobs.filter { $0.isClaimable(by: now) }.count
         if due > 0, let reserved = planner.claims?.reserve(due), reserved > 0 {
             let claim = InlineClaim(limit: reserved)
             commit.claim = claim
