@@ -22,13 +22,27 @@ extension JSONValue {
 
     /// Appends the compact JSON of this value to `out`.
     public func write(into out: inout [UInt8]) {
-        out.append(contentsOf: serializedBytes())
+        Self.append(encodedCount, to: &out) { emit(at: &$0) }
     }
 
     /// Appends `text` as a quoted JSON string; every control character is escaped, so a value can never
     /// break the structure it is placed in.
     public static func writeString(_ text: String, into out: inout [UInt8]) {
-        out.append(contentsOf: JSONValue.string(text).serializedBytes())
+        append(quotedCount(text), to: &out) { emitQuoted(text, at: &$0) }
+    }
+
+    /// Grows `out` by `count` bytes and lets `write` fill them, in place rather than through an array of their own.
+    private static func append(
+        _ count: Int, to out: inout [UInt8], _ write: (inout UnsafeMutablePointer<UInt8>) -> Void
+    ) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: count))
+        out.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var cursor = base + start
+            write(&cursor)
+            precondition(cursor - base == start + count, "JSON measured at \(count) bytes, written otherwise")
+        }
     }
 
     /// The length of this value's compact JSON in bytes.
