@@ -16,6 +16,7 @@
 static inline struct MHD_Daemon *scrm_mhd_start(unsigned int flags, uint16_t port, const char *ip,
                                                 MHD_AccessHandlerCallback handler, void *handler_cls,
                                                 MHD_RequestCompletedCallback completed, void *completed_cls,
+                                                MHD_NotifyConnectionCallback notify, void *notify_cls,
                                                 unsigned int connection_timeout, size_t connection_memory_limit,
                                                 unsigned int connection_limit, unsigned int per_address_limit,
                                                 unsigned int thread_pool_size) {
@@ -38,11 +39,13 @@ static inline struct MHD_Daemon *scrm_mhd_start(unsigned int flags, uint16_t por
             return NULL;
         }
     }
-    struct MHD_OptionItem options[10];
+    struct MHD_OptionItem options[11];
     int n = 0;
     if (addr != NULL) options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)addr};
     if (completed != NULL)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_cls};
+    if (notify != NULL)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)notify, notify_cls};
     if (connection_timeout > 0)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout, NULL};
     if (connection_memory_limit > 0)
@@ -61,6 +64,18 @@ static inline struct MHD_Daemon *scrm_mhd_start(unsigned int flags, uint16_t por
 static inline uint16_t scrm_mhd_port(struct MHD_Daemon *d) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+/// The socket context that the connection notification set for `c`, or NULL.
+static inline void *scrm_mhd_socket_context(struct MHD_Connection *c) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
+}
+
+/// The socket of `c`, or -1.
+static inline int scrm_mhd_socket(struct MHD_Connection *c) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
 }
 
 /// Writes the client's address as text into `buf`; returns 0 on success.

@@ -259,3 +259,115 @@ private final class Collected<T>: @unchecked Sendable {
         #expect(Self.status(on: held[0]) == 200)
     }
 }
+
+/// The deadline for a whole request, which the idle timeout cannot give: it starts over with every byte.
+@Suite struct RequestDeadline {
+    static func limits(seconds: UInt32) -> HTTPServer.Limits {
+        var limits = HTTPServer.Limits()
+        limits.requestTimeoutSeconds = seconds
+        return limits
+    }
+
+    @Test func cutsOffAClientThatSendsItsRequestAByteAtATime() throws {
+        let server = HTTPServer(limits: Self.limits(seconds: 1)) { _ in .text(200, "ok") }
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let slow = try #require(ClientSocket(port: server.port))
+        let started = Date()
+        var cutOff = false
+        // A header line without end, a byte every 50 ms: never idle, never done.
+        for byte in Array("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8) + [UInt8](repeating: 97, count: 200) {
+            guard slow.send([byte]), !slow.closedByPeer() else {
+                cutOff = true
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(cutOff)
+        #expect(elapsed >= 0.9 && elapsed < 5, "cut off after \(elapsed) s")
+        #expect(RawHTTP.request(port: server.port, method: "GET", path: "/")?.status == 200)
+    }
+
+    /// The limit counts from the previous answer: a connection kept alive may serve requests for longer.
+    @Test func givesEachRequestOnAConnectionKeptAliveTheWholeLimit() throws {
+        let server = HTTPServer(limits: Self.limits(seconds: 1)) { request in .text(200, request.path) }
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let client = try #require(ClientSocket(port: server.port))
+        let started = Date()
+        for index in 0..<4 {
+            Thread.sleep(forTimeInterval: 0.5)
+            #expect(client.send(Array("GET /\(index) HTTP/1.1\r\nHost: x\r\n\r\n".utf8)))
+            #expect(client.readReply()?.body == "/\(index)")
+        }
+        #expect(Date().timeIntervalSince(started) > 2)
+    }
+
+    /// A request that is in waits for its answer however long that takes: a push parked until its commit.
+    @Test func doesNotCutOffARequestWaitingForItsAnswer() throws {
+        let server = HTTPServer(limits: Self.limits(seconds: 1)) { _ in
+            .later { answer in DispatchQueue.global().asyncAfter(deadline: .now() + 2.5) { answer(.text(200, "late")) }
+            }
+        }
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let reply = RawHTTP.request(port: server.port, method: "POST", path: "/", body: Array("x".utf8))
+        #expect(reply?.status == 200)
+        #expect(reply?.body == "late")
+    }
+}
+
+/// A client socket kept open across requests.
+private final class ClientSocket {
+    let fd: Int32
+
+    init?(port: UInt16) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+    }
+
+    /// Whether the server has closed its end: a read that would wait says no.
+    func closedByPeer() -> Bool {
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+        return count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
+    /// Reads one reply with a Content-Length.
+    func readReply() -> RawHTTP.Reply? {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let reply = RawHTTP.parse(received), let length = reply.headers["content-length"].flatMap(Int.init),
+                reply.body.utf8.count >= length
+            {
+                return reply
+            }
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { return nil }
+            received.append(contentsOf: buffer[0..<count])
+        }
+    }
+}

@@ -21,6 +21,10 @@ public final class HTTPServer: @unchecked Sendable {
         public var maxBodyBytes = 1 << 20
         /// Seconds a connection may stay idle before it is closed.
         public var idleTimeoutSeconds: UInt32 = 30
+        /// Seconds a client has to send a whole request, from the connection's opening or the end of the previous
+        /// answer on it; then the connection is closed. The idle timeout starts over with every byte, so a client
+        /// sending a byte a second is closed only by this (`RequestDeadlines`).
+        public var requestTimeoutSeconds: UInt32 = 30
         /// Most connections open at once. At 1,024, a client holding that many idle connections kept everyone
         /// else out until the idle timeout; libmicrohttpd's epoll mode holds many more for little memory.
         public var maxConnections: UInt32 = 8192
@@ -39,6 +43,7 @@ public final class HTTPServer: @unchecked Sendable {
     let handler: Handler
     let limits: Limits
     let tooLarge: @Sendable (HTTPRequest) -> HTTPResponse
+    let deadlines: RequestDeadlines
     // Written once in start() and stop(); both run on the owner's thread.
     private var daemon: OpaquePointer?
     private var retained: Unmanaged<HTTPServer>?
@@ -55,6 +60,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.limits = limits
         self.tooLarge = tooLarge
         self.handler = handler
+        deadlines = RequestDeadlines(limitSeconds: limits.requestTimeoutSeconds)
     }
 
     /// Creates a server whose handler always answers at once.
@@ -75,8 +81,9 @@ public final class HTTPServer: @unchecked Sendable {
             | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let context = Unmanaged.passRetained(self)
         let started = scrm_mhd_start(
-            flags, port, host, httpAccess, context.toOpaque(), httpCompleted, context.toOpaque(),
-            limits.idleTimeoutSeconds, limits.connectionMemoryBytes, Self.connectionLimit(limits.maxConnections),
+            flags, port, host, httpAccess, context.toOpaque(), httpCompleted, context.toOpaque(), httpNotify,
+            context.toOpaque(), limits.idleTimeoutSeconds, limits.connectionMemoryBytes,
+            Self.connectionLimit(limits.maxConnections),
             limits.maxConnectionsPerAddress, limits.threads)
         guard let started else {
             context.release()
@@ -84,6 +91,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         daemon = started
         retained = context
+        deadlines.start()
     }
 
     /// The port the server listens on.
@@ -116,6 +124,7 @@ public final class HTTPServer: @unchecked Sendable {
         // never answers. From here on, a request on a connection kept alive is answered without parking.
         parked.close(deadline: Date() + 30)
         MHD_stop_daemon(daemon)
+        deadlines.stop()
         retained?.release()
         retained = nil
     }
@@ -194,6 +203,7 @@ private func httpAccess(
         if let length = lookup(connection, .HEADER_KIND, "Content-Length").flatMap(Int.init) {
             if length > server.limits.maxBodyBytes {
                 state.overflow = true
+                watch(of: connection).map { server.deadlines.arrived($0) }
                 let request = makeRequest(connection, url, method, body: [])
                 return send(server.tooLarge(request), on: connection)
             }
@@ -216,6 +226,8 @@ private func httpAccess(
         uploadSize.pointee = 0
         return MHD_Result.YES
     }
+    // The whole request is in.
+    watch(of: connection).map { server.deadlines.arrived($0) }
     if let answer = state.answer {
         // Resumed: the answer has come. Only now is the connection off libmicrohttpd's suspended list, which
         // must be empty when the server stops. The answer stays: should libmicrohttpd call again for this
@@ -268,6 +280,9 @@ private func httpCompleted(
     _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ code: MHD_RequestTerminationCode
 ) {
+    if let cls, let connection, let watch = watch(of: connection) {
+        Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().deadlines.answered(watch)
+    }
     guard let requestContext, let raw = requestContext.pointee else { return }
     let state = Unmanaged<PendingRequest>.fromOpaque(raw).takeRetainedValue()
     requestContext.pointee = nil
@@ -276,6 +291,29 @@ private func httpCompleted(
         state.parked = false
         Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().parked.remove()
     }
+}
+
+/// Gives each connection its request deadline when it opens, and takes it back when it closes.
+private func httpNotify(
+    _ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+    _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ code: MHD_ConnectionNotificationCode
+) {
+    guard let cls, let connection, let socketContext else { return }
+    let deadlines = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().deadlines
+    switch code {
+    case .CONNECTION_NOTIFY_STARTED:
+        let watch = deadlines.opened(socket: scrm_mhd_socket(connection))
+        socketContext.pointee = Unmanaged.passRetained(watch).toOpaque()
+    default:
+        guard let raw = socketContext.pointee else { return }
+        socketContext.pointee = nil
+        deadlines.closed(Unmanaged<RequestDeadlines.Watch>.fromOpaque(raw).takeRetainedValue())
+    }
+}
+
+/// The deadline `httpNotify` gave the connection.
+private func watch(of connection: OpaquePointer) -> RequestDeadlines.Watch? {
+    scrm_mhd_socket_context(connection).map { Unmanaged<RequestDeadlines.Watch>.fromOpaque($0).takeUnretainedValue() }
 }
 
 private func makeRequest(
