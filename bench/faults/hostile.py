@@ -3,7 +3,7 @@
 connections and slow clients. After each attack the daemon must be alive and a normal push answered 200
 {"code":1} promptly; during the idle and slow ones, normal pushes are timed while the attack goes on.
 
-Usage: hostile.py [--idle 200] [--slow 20] [--slow-seconds 15]
+Usage: hostile.py [--idle 200] [--slow 20] [--slow-seconds 15] [--slow-deadline 30]
 """
 
 import argparse
@@ -97,6 +97,7 @@ def main():
     parser.add_argument("--idle", type=int, default=200)
     parser.add_argument("--slow", type=int, default=20)
     parser.add_argument("--slow-seconds", type=float, default=15)
+    parser.add_argument("--slow-deadline", type=float, default=30, help="the daemon's request deadline, s")
     args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="scrm-faults-hostile-")
     sink = fl.Sink()
@@ -178,8 +179,12 @@ def main():
         rows.append(attack(f"{args.idle} idle connections", probe, daemon, idle))
 
         def slowloris():
+            # The clients go on until the daemon closes their connections: the idle timeout never does (each
+            # byte starts it over), the request deadline (30 s from the opening) must.
             stop = threading.Event()
             message = request("/callback", fl.push_body("slow", "Yslow"))
+            started = time.time()
+            cut_after = []
 
             def client(n):
                 try:
@@ -187,7 +192,18 @@ def main():
                         for b in message:
                             if stop.is_set():
                                 return
-                            s.send(bytes([b]))
+                            try:
+                                s.send(bytes([b]))
+                                s.setblocking(False)
+                                closed = s.recv(1) == b""
+                            except BlockingIOError:
+                                closed = False
+                            except OSError:
+                                closed = True
+                            s.setblocking(True)
+                            if closed:
+                                cut_after.append(time.time() - started)
+                                return
                             time.sleep(1.0)
                 except OSError:
                     pass
@@ -196,9 +212,12 @@ def main():
             for t in threads:
                 t.start()
             ok, count, worst = under_pressure(probe, args.slow_seconds)
+            for t in threads:
+                t.join(timeout=max(0.0, started + args.slow_deadline + 15 - time.time()))
             stop.set()
             return {"slow_clients": args.slow, "bytes_per_second": 1, "pushes_ok": ok, "pushes": count,
-                    "worst_ms": worst}
+                    "worst_ms": worst, "cut_off": len(cut_after),
+                    "cut_off_after_s": [round(min(cut_after), 1), round(max(cut_after), 1)] if cut_after else None}
 
         rows.append(attack("slowloris, 1 byte/s", probe, daemon, slowloris))
 
@@ -265,8 +284,11 @@ def main():
         result = {"attacks": rows, "daemon_alive_at_end": daemon.alive()}
         # One address alone must not keep the platform out: its pushes come from another.
         one_address = next(r for r in rows if "from one address" in r["attack"])
+        # Every slowloris client is closed by the request deadline, not kept for ever.
+        slow = next(r for r in rows if r["attack"].startswith("slowloris"))
         result["ok"] = (daemon.alive() and all(r["push_after_ok"] and r["daemon_alive"] for r in rows)
-                        and one_address["detail"]["push_while_open_ok"])
+                        and one_address["detail"]["push_while_open_ok"]
+                        and slow["detail"]["cut_off"] == args.slow)
         fl.write_result("hostile", result)
     finally:
         daemon.stop()
