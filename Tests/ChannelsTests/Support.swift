@@ -18,11 +18,13 @@ func channel(_ settings: [String: String], name: String = "test", extra: [(Strin
 }
 
 /// Builds and performs one send, returning the outcome.
-func send(_ channel: any Channel, _ payload: JSONValue, job: String = "job-1", event: JSONValue? = nil) async
-    -> DeliveryOutcome
-{
+func send(
+    _ channel: any Channel, _ payload: JSONValue, job: String = "job-1", event: JSONValue? = nil,
+    eventBytes: [UInt8]? = nil
+) async -> DeliveryOutcome {
     let deliverer = Deliverer(client: client)
-    return await deliverer.send(channel: channel, payload: payload, context: SendContext(jobID: job, event: event))
+    return await deliverer.send(
+        channel: channel, payload: payload, context: SendContext(jobID: job, event: event, eventBytes: eventBytes))
 }
 
 /// The body of a recorded request as JSON.

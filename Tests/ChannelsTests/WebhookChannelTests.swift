@@ -41,6 +41,27 @@ import Testing
         #expect(server.requests.first?.header("X-Scrm-Signature") == nil)
     }
 
+    /// The event as stored, byte for byte (its spaces and escapes too), and signed as sent; an entry's body still
+    /// wins over it.
+    @Test func sendsTheStoredBytesOfTheEventAsTheyAre() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        let hook = try channel(["type": "webhook", "url": server.url, "secret": "k"])
+        let stored = Array(#"{"id":"e1", "action":"APPOINTMENT_CREATE","body":{"name":"张"}}"#.utf8)
+        let event = try JSONValue.parse(stored)
+
+        #expect(await send(hook, [:], event: event, eventBytes: stored) == .delivered(detail: "HTTP 200"))
+        #expect(
+            await send(hook, ["body": ["a": 1]], event: event, eventBytes: stored) == .delivered(detail: "HTTP 200"))
+
+        let requests = server.requests
+        #expect(requests.count == 2)
+        #expect(requests.first?.body == stored)
+        let signed = "sha256=" + Bytes.hex(HMAC.sha256(key: Array("k".utf8), message: stored))
+        #expect(requests.first?.header("X-Scrm-Signature") == signed)
+        #expect(requests.last?.body == Array(#"{"a":1}"#.utf8))
+    }
+
     @Test func classifiesStatusesAsDeliveredRetryOrFailed() async throws {
         let server = try FakeHTTPServer()
         defer { server.stop() }

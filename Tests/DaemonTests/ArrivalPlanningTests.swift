@@ -90,9 +90,9 @@ import Testing
         let daemon = try Self.daemon()
         defer { daemon.stop() }
         let planner = try #require(daemon.app.planner)
-        let envelope = try Envelope.decode(Self.example(id: "arrive-1"))
-        let event = try Event.decode(envelope, clock: Self.shop)
-        let plan = planner.planOnArrival(event, at: Date())
+        let raw = Self.example(id: "arrive-1")
+        let event = try Event.decode(Envelope.decode(raw), clock: Self.shop)
+        let plan = planner.planOnArrival(event, raw: raw, at: Date())
         #expect(plan.finish(pending: []) != nil, "with the rules it was made with, the plan stands")
 
         try ReloadKit.write(

@@ -50,6 +50,8 @@ import Testing
         let delivered = try JSONValue.parse(request.body)
         #expect(delivered["id"] == "e2e-1")
         #expect(delivered["body"]?["order"]?["order_id"] == .number("634089652327989200"))
+        // Without a body of its own the entry sends the event as it is stored, byte for byte.
+        #expect(request.body == (try daemon.app.jobStore.event(id: "e2e-1"))?.raw)
         let expected = Bytes.hex(HMAC.sha256(key: Array("s3cr3t-value".utf8), message: request.body))
         #expect(request.header("X-Scrm-Signature") == "sha256=" + expected)
         #expect(

@@ -132,6 +132,34 @@ enum PlanningTestError: Error { case fixtureShape }
         #expect(rules.recheck(rule: "remind-customer", entry: 3, event: live, now: now) == .ruleGone)
     }
 
+    /// A webhook entry without a body sends the event; at send time the daemon passes the stored bytes instead,
+    /// and asks for the payload without the event in it. A body of the entry's own stays either way.
+    @Test func aWebhookPayloadHoldsTheEventUnlessTheSendHasItsBytes() throws {
+        let text = """
+            rules:
+              - name: forward
+                on: appointment.created
+                notify:
+                  - channel: hook
+                  - channel: hook
+                    body: {order: "{{ order.order_num }}"}
+            """
+        let rules = try PlanningHarness.rules(text, channels: ["hook": "webhook"])
+        let event = try PlanningHarness.event()
+        let now = PlanningHarness.time("2024-10-15 10:00:00")
+        #expect(rules.plan(event, now: now).notifications[0].payload["body"] == event.envelope.json)
+        guard case .send(let full) = rules.recheck(rule: "forward", entry: 0, event: event, now: now),
+            case .send(let bare) = rules.recheck(rule: "forward", entry: 0, event: event, now: now, eventBody: false),
+            case .send(let own) = rules.recheck(rule: "forward", entry: 1, event: event, now: now, eventBody: false)
+        else {
+            Issue.record("expected sends")
+            return
+        }
+        #expect(full["body"] == event.envelope.json)
+        #expect(bare["body"] == nil)
+        #expect(own["body"] == ["order": "Y634089652417560576"])
+    }
+
     @Test func replanningCancelsMovesAndKeeps() throws {
         let rules = try PlanningHarness.rules(Self.designRules, channels: Self.channels)
         let now = PlanningHarness.time("2024-10-15 10:00:00")

@@ -36,12 +36,21 @@ public struct WebhookChannel: Channel {
         "sha256=" + Bytes.hex(HMAC.sha256(key: Array(secret.utf8), message: body))
     }
 
-    /// The request: the entry's `body`, or without one the event's JSON; a GET carries no body.
+    /// The request: the entry's `body`, or without one the event's JSON (its stored bytes when the context has
+    /// them); a GET carries no body.
     public func makeRequest(_ payload: JSONValue, context: SendContext) throws(ChannelError) -> OutboundRequest? {
-        guard let tree = payload["body"] ?? context.event else {
+        let entryBody = payload["body"]
+        guard let tree = entryBody ?? context.event else {
             throw .missingField(channel: name, field: "body")
         }
-        let body = method == "GET" ? [] : tree.serializedBytes()
+        let body: [UInt8]
+        if method == "GET" {
+            body = []
+        } else if entryBody == nil, let stored = context.eventBytes {
+            body = stored
+        } else {
+            body = tree.serializedBytes()
+        }
         var all: [(String, String)] = []
         if !headers.contains(where: { $0.0.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
             all.append(("Content-Type", "application/json; charset=utf-8"))

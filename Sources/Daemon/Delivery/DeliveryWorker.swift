@@ -115,11 +115,13 @@ final class DeliveryWorker: Sendable {
     private func attempt(_ job: Job, log: Logger) async -> JobOutcome {
         let now = clock.now()
         let runtime = runtime.current
-        guard let (eventID, event) = latestEvent(for: job) else {
+        guard let (eventID, latest) = latestEvent(for: job) else {
             return .failed(reason: "the event of this job is no longer readable")
         }
         let payload: JSONValue
-        switch runtime.rules.recheck(rule: job.rule, entry: job.entry, event: event, now: now) {
+        let event = latest.event
+        // A webhook without a body of its own sends the event as stored, from the context.
+        switch runtime.rules.recheck(rule: job.rule, entry: job.entry, event: event, now: now, eventBody: false) {
         case .send(let rendered): payload = rendered
         case .drop(let reason): return .cancelled(reason: "re-checked at send time on event \(eventID): \(reason)")
         case .ruleGone: return .cancelled(reason: "rule \(job.rule) no longer exists")
@@ -127,7 +129,7 @@ final class DeliveryWorker: Sendable {
         guard let channel = runtime.channels[job.channel] else {
             return .failed(reason: "channel \(job.channel) is not configured")
         }
-        let context = SendContext(jobID: job.id, now: now, event: event.envelope.json)
+        let context = SendContext(jobID: job.id, now: now, event: event.envelope.json, eventBytes: latest.raw)
         switch await deliverer.send(channel: channel, payload: payload, context: context) {
         case .delivered(let detail):
             return .sent(detail: detail)
@@ -165,12 +167,12 @@ final class DeliveryWorker: Sendable {
     ///
     /// The id is looked up first: the event cache nearly always holds the event already, and reading its bytes
     /// out of the store for nothing was most of the lookup's cost.
-    private func latestEvent(for job: Job) -> (id: String, event: Event)? {
+    private func latestEvent(for job: Job) -> (id: String, event: EventCache.Entry)? {
         var id = job.eventID
         if let order = job.orderKey, let latest = try? store.latestEventID(orderKey: order) { id = latest }
         if let cached = events.cached(id) { return (id, cached) }
-        guard let stored = try? store.event(id: id), let event = events.event(stored) else { return nil }
-        return (id, event)
+        guard let stored = try? store.event(id: id), let entry = events.entry(stored) else { return nil }
+        return (id, entry)
     }
 
     private func report(_ outcome: JobOutcome, job: Job, log: Logger, seconds: Double) {

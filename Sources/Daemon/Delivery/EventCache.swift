@@ -2,20 +2,26 @@ import Events
 import Foundation
 import Storage
 
-/// Recently decoded events by id, so that the decoding done at arrival or by the planner serves the send that
-/// follows it.
+/// Recently decoded events by id, with the bytes each is stored as, so that the decoding done at arrival or by
+/// the planner serves the send that follows it.
 ///
 /// A stored event never changes, so a cached decoding is always the stored one's. The cache holds at most
 /// `capacity` events and forgets the oldest first: a send usually follows its plan within milliseconds, and a
-/// decoded push takes about 12 kB (4,096 of them were 50 MB).
+/// decoded push takes about 12 kB (4,096 of them were 50 MB), its bytes about 3 kB more.
 final class EventCache: @unchecked Sendable {
     let shopClock: ShopClock
     let capacity: Int
     // `lock` guards `events` and `order`.
     private let lock = NSLock()
-    private var events: [String: Event] = [:]
+    private var events: [String: Entry] = [:]
     private var order: [String] = []
     private var head = 0
+
+    /// A decoded event and the bytes of its inbox row.
+    struct Entry: Sendable {
+        let event: Event
+        let raw: [UInt8]
+    }
 
     init(shopClock: ShopClock, capacity: Int = 256) {
         self.shopClock = shopClock
@@ -23,25 +29,28 @@ final class EventCache: @unchecked Sendable {
     }
 
     /// The decoded form of `stored`, from the cache or decoded now; nil when it cannot be decoded.
-    func event(_ stored: InboxEvent) -> Event? {
+    func event(_ stored: InboxEvent) -> Event? { entry(stored)?.event }
+
+    /// `stored` decoded, from the cache or decoded now, with its bytes; nil when it cannot be decoded.
+    func entry(_ stored: InboxEvent) -> Entry? {
         if let cached = cached(stored.id) { return cached }
         guard let event = try? Event.decode(stored.raw, clock: shopClock) else { return nil }
-        remember(event)
-        return event
+        remember(event, raw: stored.raw)
+        return Entry(event: event, raw: stored.raw)
     }
 
-    /// The decoded event of id `id` if the cache holds it.
-    func cached(_ id: String) -> Event? {
+    /// The event of id `id` and its bytes, if the cache holds them.
+    func cached(_ id: String) -> Entry? {
         lock.withLock { events[id] }
     }
 
-    /// Keeps `event`, decoded from the stored event of its id, for the sends that follow.
-    func remember(_ event: Event) {
+    /// Keeps `event`, decoded from `raw`, the inbox row of its id, for the sends that follow.
+    func remember(_ event: Event, raw: [UInt8]) {
         let id = event.envelope.id
         // The forgotten event is returned out of the lock and dropped there: freeing a decoded push (hundreds of
         // small allocations) inside it held up every other thread that wanted the cache.
-        _ = lock.withLock { () -> Event? in
-            guard events.updateValue(event, forKey: id) == nil else { return nil }
+        _ = lock.withLock { () -> Entry? in
+            guard events.updateValue(Entry(event: event, raw: raw), forKey: id) == nil else { return nil }
             order.append(id)
             guard order.count - head > capacity else { return nil }
             let oldest = events.removeValue(forKey: order[head])

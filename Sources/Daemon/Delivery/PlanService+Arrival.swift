@@ -4,15 +4,15 @@ import Rules
 import Storage
 
 extension PlanService {
-    /// Plans `event`, which arrived at `now` and is about to be stored, so that its plan is stored with it.
+    /// Plans `event`, which arrived at `now` and is about to be stored as `raw`, so that its plan is stored with it.
     ///
     /// The rules run here, on the caller's thread; the store then hands the appointment's pending jobs to the
     /// result inside the transaction that stores the event (`Store.accept(_:planning:completion:)`). The event
     /// is not decoded again by the planner, and not queued for it.
-    func planOnArrival(_ event: Event, at now: Date) -> ArrivalPlan {
+    func planOnArrival(_ event: Event, raw: [UInt8], at now: Date) -> ArrivalPlan {
         let (runtime, generation) = runtime.versioned
         let listened = runtime.rules.rules.contains { $0.on == event.kind }
-        events.remember(event)
+        events.remember(event, raw: raw)
         return ArrivalPlan(
             planner: self, event: event, plan: listened ? runtime.rules.plan(event, now: now) : nil,
             runtime: runtime, generation: generation, now: now)

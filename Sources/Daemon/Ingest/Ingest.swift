@@ -59,7 +59,7 @@ final class Ingest: Sendable {
                 store.accept(inbox) { [self] result in answer(respond(to: result, of: inbox)) }
             }
         }
-        let plan = planner.planOnArrival(event, at: now)
+        let plan = planner.planOnArrival(event, raw: raw, at: now)
         return .later { [self] answer in
             store.accept(inbox, planning: plan.finish(pending:)) { [self] result in
                 let response = respond(to: result, of: inbox)

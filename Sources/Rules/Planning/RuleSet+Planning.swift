@@ -30,14 +30,18 @@ extension RuleSet {
     }
 
     /// Checks at send time whether entry `entry` of `rule` is still wanted for the latest state of the event.
-    public func recheck(rule name: String, entry: Int, event: Event, now: Date) -> Recheck {
+    ///
+    /// The payload of a webhook entry without a `body` holds the event's JSON as its body, unless `eventBody` is
+    /// false: the daemon sends the event's stored bytes instead (`SendContext.eventBytes`), without building
+    /// the tree only to serialize it again.
+    public func recheck(rule name: String, entry: Int, event: Event, now: Date, eventBody: Bool = true) -> Recheck {
         guard let rule = rule(named: name), rule.notify.indices.contains(entry) else { return .ruleGone }
         let context = context(event, now: now)
         let kind = event.kind
         if let why = mismatch(rule, kind, context) {
             return .drop(reason: rule.on == kind ? "when is now false: \(why)" : why)
         }
-        return .send(render(rule.notify[entry], event, context))
+        return .send(render(rule.notify[entry], event, context, eventBody: eventBody))
     }
 
     /// The store key: `rule|order|entry|<ms>`; a rule without `at` sends once per appointment (`once`), so a
@@ -74,11 +78,13 @@ extension RuleSet {
         }
     }
 
-    /// The entry's fields rendered into JSON; a webhook without `body` gets the event's JSON.
-    func render(_ entry: NotificationEntry, _ event: Event, _ context: EvaluationContext) -> JSONValue {
+    /// The entry's fields rendered into JSON; a webhook without `body` gets the event's JSON, if `eventBody`.
+    func render(
+        _ entry: NotificationEntry, _ event: Event, _ context: EvaluationContext, eventBody: Bool = true
+    ) -> JSONValue {
         var object = JSONObject()
         for (name, value) in entry.fields { object[name] = value.render(context) }
-        if entry.channelType == "webhook", object["body"] == nil { object["body"] = event.envelope.json }
+        if eventBody, entry.channelType == "webhook", object["body"] == nil { object["body"] = event.envelope.json }
         return .object(object)
     }
 }
