@@ -34,6 +34,9 @@ final class Connection {
     /// Statements prepared once, by SQL text, and reset after every use.
     private var statements: [String: OpaquePointer] = [:]
     let path: String
+    /// Whether the group commit runs the current work in a savepoint of its own, which a failure rolls back;
+    /// outside one, a work that fails is written again in one (`GroupCommit`).
+    var inWorkSavepoint = false
 
     /// SQLite's process-wide settings, made once before the first connection opens. Nothing reads SQLite's memory
     /// statistics, and keeping them took a global lock around each of its allocations: 1.7 % of the committing

@@ -91,6 +91,12 @@ extension Store {
                 pendingJobsSQL, [.text(order)], operation: "accept: read pending jobs", row: job(from:))
         }
         guard let commit = plan(pending) else { return false }
+        // Outside a savepoint the whole work fails instead, and the group commit writes it again in one.
+        guard connection.inWorkSavepoint else {
+            try validate(commit)
+            try apply(commit, on: connection)
+            return true
+        }
         try connection.run("SAVEPOINT plan", operation: "accept")
         do {
             try validate(commit)

@@ -172,8 +172,8 @@ public final class Store: @unchecked Sendable {
         groupCommit.hand(work)
     }
 
-    /// How the group commit writes a batch on `writer`: one transaction, each work in a savepoint of its own,
-    /// made durable by `logSync` after the commit. All but the sync run under `writerLock`.
+    /// How the group commit writes a batch on `writer`: one transaction, each work guarded by a savepoint of its
+    /// own once one has failed, made durable by `logSync` after the commit. All but the sync run under `writerLock`.
     private static func steps(
         _ writer: Connection, _ commits: Counter, _ checkpointer: Checkpointer, _ logSync: LogSync
     ) -> GroupCommit.Steps {
@@ -189,7 +189,18 @@ public final class Store: @unchecked Sendable {
                     return error
                 }
             },
-            run: { work in
+            run: { work, guarded in
+                guard guarded else {
+                    do throws(StoreError) {
+                        try work.run(writer)
+                        return true
+                    } catch {
+                        work.failure = error
+                        return false
+                    }
+                }
+                writer.inWorkSavepoint = true
+                defer { writer.inWorkSavepoint = false }
                 do throws(StoreError) {
                     try writer.run("SAVEPOINT work", operation: work.operation)
                     do throws(StoreError) {
@@ -201,6 +212,17 @@ public final class Store: @unchecked Sendable {
                     try writer.run("RELEASE work", operation: work.operation)
                 } catch {
                     work.failure = work.failure ?? error
+                }
+                return true
+            },
+            restart: { () -> StoreError? in
+                // The transaction may be gone already (SQLite rolls back by itself on some errors).
+                try? writer.execute("ROLLBACK", operation: "write a grouped write again")
+                do throws(StoreError) {
+                    try writer.run("BEGIN IMMEDIATE", operation: "begin a grouped write")
+                    return nil
+                } catch {
+                    return error
                 }
             },
             end: { () -> StoreError? in

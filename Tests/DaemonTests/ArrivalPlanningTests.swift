@@ -73,6 +73,33 @@ import Testing
         #expect(store.commitCount - before == 2)
     }
 
+    /// The store may write a push's batch again, with a savepoint a work, after another work of it failed; the
+    /// plan is then finished a second time, and takes the places among the sends in flight only once.
+    @Test func aPlanFinishedAgainHoldsThePlacesOfOne() throws {
+        let now = """
+            rules:
+              - name: welcome
+                on: appointment.created
+                notify:
+                  - {channel: console, text: "booked {{ order.order_num }}"}
+            """
+        let start = try #require(Self.shop.parse("2024-10-15 08:00:00"))
+        let daemon = try TestDaemon(rules: ["r.yaml": now], clock: ManualClock(start))
+        defer { daemon.stop() }
+        let planner = try #require(daemon.app.planner)
+        let scheduler = try #require(daemon.app.scheduler)
+        let raw = Self.example(id: "again-1")
+        let event = try Event.decode(Envelope.decode(raw), clock: Self.shop)
+        let plan = planner.planOnArrival(event, raw: raw, at: start)
+        #expect(plan.finish(pending: [])?.claim?.limit == 1)
+        #expect(plan.finish(pending: [])?.claim?.limit == 1)
+        #expect(scheduler.reserve(scheduler.maxInFlight) == scheduler.maxInFlight - 1)
+        scheduler.dispatchClaimed([], reserved: scheduler.maxInFlight - 1)
+        plan.settle(stored: false)
+        #expect(scheduler.reserve(scheduler.maxInFlight) == scheduler.maxInFlight)
+        scheduler.dispatchClaimed([], reserved: scheduler.maxInFlight)
+    }
+
     @Test func aCancellationPushedLaterCancelsTheReminderByItsAnswer() throws {
         let daemon = try Self.daemon()
         defer { daemon.stop() }

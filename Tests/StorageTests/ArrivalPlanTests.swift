@@ -108,6 +108,51 @@ import Testing
         #expect(try store.jobs(orderKey: "A1", state: nil, limit: 10).isEmpty)
     }
 
+    /// Works share a transaction without savepoints until one fails; then the batch is written again, each work
+    /// in a savepoint, so the failing one leaves nothing and the plan before it is made a second time.
+    @Test func aFailingWorkInTheBatchHasThePlanBeforeItMadeAgainAndStored() throws {
+        let store = try Store(directory: folder.path)
+        let seen = Collected<String>()
+        let results = Collected<(String, Result<Store.AcceptResult, StoreError>)>()
+        let finished = Collected<StoreError?>()
+        let done = DispatchGroup()
+        func acceptPlanned(_ name: String, order: String) {
+            done.enter()
+            store.accept(
+                event(name, order: order),
+                planning: { _ in
+                    seen.append(name)
+                    return PlanCommit(eventID: nil, newJobs: [newJob("j-\(name)", order: order)], at: time(2_000))
+                },
+                completion: { result in
+                    results.append((name, result))
+                    done.leave()
+                })
+        }
+        store.writerLock.lock()
+        acceptPlanned("e1", order: "A1")
+        done.enter()
+        // No such job: this work fails, after e1 was written without a savepoint.
+        store.finish(jobID: "missing", outcome: .sent(detail: nil), at: time(2_000)) { failure in
+            finished.append(failure)
+            done.leave()
+        }
+        acceptPlanned("e3", order: "C3")
+        while store.groupCommit.waiting < 3 { usleep(1_000) }
+        let before = store.commits
+        store.writerLock.unlock()
+        #expect(done.wait(timeout: .now() + 20) == .success)
+
+        let outcome = Dictionary(uniqueKeysWithValues: results.all.map { ($0.0, try? $0.1.get()) })
+        #expect(outcome == ["e1": .planned, "e3": .planned])
+        #expect(finished.all.count == 1 && finished.all[0] != nil)
+        #expect(seen.all == ["e1", "e1", "e3"])
+        #expect(store.commitCount - before == 1)
+        #expect(try store.pendingJobs(orderKey: "A1").map(\.id) == ["j-e1"])
+        #expect(try store.pendingJobs(orderKey: "C3").map(\.id) == ["j-e3"])
+        #expect(try store.unplannedEvents(limit: 10).isEmpty)
+    }
+
     @Test func aDuplicateIsNotPlannedAgain() throws {
         let store = try Store(directory: folder.path)
         _ = accept(store, event("e1", order: "A1")) { _ in plan(newJob("j1", order: "A1")) }

@@ -13,6 +13,8 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
         let syncing = DispatchSemaphore(value: 0)
         var syncFailure: StoreError?
+        /// Works that fail, in a savepoint or not.
+        var failing: Set<String> = []
 
         var steps: GroupCommit.Steps {
             GroupCommit.Steps(
@@ -20,7 +22,16 @@ import Testing
                     log.append("begin")
                     return nil
                 },
-                run: { [log] work in log.append("run \(work.operation)") },
+                run: { [self] work, guarded in
+                    log.append("run \(work.operation)" + (guarded ? " guarded" : ""))
+                    guard failing.contains(work.operation) else { return true }
+                    work.failure = StoreError(operation: work.operation, code: 0, message: "refused")
+                    return guarded
+                },
+                restart: { [log] in
+                    log.append("restart")
+                    return nil
+                },
                 end: { [log] in
                     log.append("commit")
                     return nil
@@ -95,6 +106,28 @@ import Testing
         let all = fake.log.all
         #expect(all.filter { $0 == "sync" }.count == 2, "one sync for each batch: \(all)")
         #expect(Set(all.suffix(2)) == ["answered b", "answered c"])
+        commit.stop()
+    }
+
+    /// Works run without savepoints until one fails; then the batch is written again from its start with a
+    /// savepoint a work, and the rest of it too, and only the failing one fails.
+    @Test func aFailingWorkHasTheBatchWrittenAgainWithASavepointAWork() {
+        let fake = Steps()
+        fake.failing = ["b"]
+        let lock = NSLock()
+        let commit = GroupCommit(lock: lock, steps: fake.steps)
+        let answered = DispatchSemaphore(value: 0)
+        lock.lock()
+        for name in ["a", "b", "c"] { hand(name, to: commit, log: fake.log, answered: answered) }
+        while commit.waiting < 3 { usleep(1_000) }
+        lock.unlock()
+        fake.gate.signal()
+        for _ in 0..<3 { #expect(answered.wait(timeout: .now() + 5) == .success) }
+        #expect(
+            fake.log.all == [
+                "begin", "run a", "run b", "restart", "run a guarded", "run b guarded", "run c guarded", "commit",
+                "sync", "answered a", "answered b: storage: b failed: refused", "answered c",
+            ])
         commit.stop()
     }
 

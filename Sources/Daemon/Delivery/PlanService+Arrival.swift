@@ -67,6 +67,12 @@ final class ArrivalPlan: @unchecked Sendable {
     /// The plan to store with the event, given its appointment's planned jobs; nil, leaving the event to the
     /// planner's queue, when the rules were reloaded since the plan was made or a re-plan is under way.
     func finish(pending: [Job]) -> PlanCommit? {
+        // Called again when the store writes the batch again (`GroupCommit`): the places taken the first time
+        // go back first.
+        if let earlier = claim {
+            claim = nil
+            planner.claims?.dispatchClaimed([], reserved: earlier.limit)
+        }
         guard planner.runtime.currentGeneration == generation, !planner.isReplanning else { return nil }
         let made: PlanService.Outcome
         if let plan {
