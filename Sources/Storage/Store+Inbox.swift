@@ -115,7 +115,7 @@ extension Store {
     public func event(id: String) throws(StoreError) -> InboxEvent? {
         try read { connection throws(StoreError) in
             try connection.query(
-                "SELECT \(Self.eventColumns) FROM inbox WHERE id = ?", [.text(id)], operation: "read event",
+                Self.eventSQL, [.text(id)], operation: "read event",
                 row: Self.event(from:)
             ).first
         }
@@ -123,12 +123,16 @@ extension Store {
 
     /// Which row of the inbox is the latest of an appointment: the last received, and of those the last stored.
     private static let latestOfOrder = "FROM inbox WHERE order_key = ? ORDER BY received_at DESC, rowid DESC LIMIT 1"
+    // Built once, as the statement cache finds statements by their text (see `insertJobReturningSQL`).
+    private static let eventSQL = "SELECT \(eventColumns) FROM inbox WHERE id = ?"
+    private static let latestEventSQL = "SELECT \(eventColumns) \(latestOfOrder)"
+    private static let latestEventIDSQL = "SELECT id \(latestOfOrder)"
 
     /// The most recently received event of appointment `orderKey`, if any.
     public func latestEvent(orderKey: String) throws(StoreError) -> InboxEvent? {
         try read { connection throws(StoreError) in
             try connection.query(
-                "SELECT \(Self.eventColumns) \(Self.latestOfOrder)", [.text(orderKey)], operation: "read latest event",
+                Self.latestEventSQL, [.text(orderKey)], operation: "read latest event",
                 row: Self.event(from:)
             ).first
         }
@@ -139,7 +143,7 @@ extension Store {
     public func latestEventID(orderKey: String) throws(StoreError) -> String? {
         try read { connection throws(StoreError) in
             try connection.query(
-                "SELECT id \(Self.latestOfOrder)", [.text(orderKey)], operation: "read latest event",
+                Self.latestEventIDSQL, [.text(orderKey)], operation: "read latest event",
                 row: { $0.text(0) }
             ).first
         }

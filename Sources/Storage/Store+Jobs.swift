@@ -63,6 +63,10 @@ extension Store {
         WHERE jobs.state = 'cancelled' AND jobs.revivable = 1
         """
 
+    /// `insertJobSQL` returning the row stored, for a claim. SQL built once: the statement cache compares texts,
+    /// and one put together for every push was a new string to hash and compare each time.
+    static let insertJobReturningSQL = insertJobSQL + " RETURNING \(jobColumns)"
+
     /// Whether a planned job is due by the given time: an inline claim must not overtake it.
     static let dueWaitingSQL = "SELECT 1 FROM jobs INDEXED BY jobs_due WHERE state = 'planned' AND run_at <= ? LIMIT 1"
 
@@ -90,7 +94,7 @@ extension Store {
             }
             // A key that exists and may not be revived returns no row, and is not claimed.
             let stored = try connection.query(
-                insertJobSQL + " RETURNING \(jobColumns)", values, operation: "commit plan", row: Self.job(from:))
+                insertJobReturningSQL, values, operation: "commit plan", row: Self.job(from:))
             claim.jobs.append(contentsOf: stored)
             claimable -= stored.count
         }
