@@ -160,6 +160,22 @@ enum PlanningTestError: Error { case fixtureShape }
         #expect(own["body"] == ["order": "Y634089652417560576"])
     }
 
+    /// The daemon plans without rendering (it stores no payload): the same notifications, keys and times.
+    @Test func aPlanWithoutRenderingDiffersOnlyInItsPayloads() throws {
+        let rules = try PlanningHarness.rules(Self.designRules, channels: Self.channels)
+        let event = try PlanningHarness.event(["project_name": "洗牙"])
+        let now = PlanningHarness.time("2024-10-15 10:00:00")
+        let rendered = rules.plan(event, now: now)
+        let bare = rules.plan(event, now: now, rendering: false)
+        #expect(rendered.notifications.count == 3)
+        #expect(bare.results == rendered.results)
+        #expect(bare.notifications.map(\.key) == rendered.notifications.map(\.key))
+        #expect(bare.notifications.map(\.dueAt) == rendered.notifications.map(\.dueAt))
+        #expect(bare.notifications.map(\.decision) == rendered.notifications.map(\.decision))
+        #expect(bare.notifications.allSatisfy { $0.payload == .null })
+        #expect(rendered.notifications.allSatisfy { $0.payload != .null })
+    }
+
     @Test func replanningCancelsMovesAndKeeps() throws {
         let rules = try PlanningHarness.rules(Self.designRules, channels: Self.channels)
         let now = PlanningHarness.time("2024-10-15 10:00:00")

@@ -89,6 +89,10 @@ let plans = rate {
     index = (index + 1) % events.count
     return ruleSet.plan(events[index], now: now).notifications.count
 }
+let unrendered = rate {
+    index = (index + 1) % events.count
+    return ruleSet.plan(events[index], now: now, rendering: false).notifications.count
+}
 let matchedPerEvent = events.indices.map { matchAll(contexts[$0], kind: kinds[$0]) }
 
 func show(_ value: Double) -> String { String(format: "%12.0f", value) }
@@ -99,4 +103,5 @@ print("contexts/s (every reference resolved once):  \(show(withContext.perSecond
 print("full plans/s (100 rules, rendering):         \(show(plans.perSecond))")
 let perPlan = Double(events.map { ruleSet.plan($0, now: now).notifications.count }.reduce(0, +)) / Double(events.count)
 print("rendered notifications/s:                    \(show(plans.perSecond * perPlan))")
-_ = warm.sink &+ bare.sink &+ withContext.sink &+ plans.sink
+print("full plans/s, not rendered (as the daemon):  \(show(unrendered.perSecond))")
+_ = warm.sink &+ bare.sink &+ withContext.sink &+ plans.sink &+ unrendered.sink

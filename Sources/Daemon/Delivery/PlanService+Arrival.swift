@@ -14,7 +14,7 @@ extension PlanService {
         let listened = runtime.rules.rules.contains { $0.on == event.kind }
         events.remember(event, raw: raw)
         return ArrivalPlan(
-            planner: self, event: event, plan: listened ? runtime.rules.plan(event, now: now) : nil,
+            planner: self, event: event, plan: listened ? runtime.rules.plan(event, now: now, rendering: false) : nil,
             runtime: runtime, generation: generation, now: now)
     }
 

@@ -190,7 +190,7 @@ final class PlanService: @unchecked Sendable {
         var pending: [Job] = []
         if let order = event.orderNum { pending = (try? store.pendingJobs(orderKey: order)) ?? [] }
         return outcome(
-            of: runtime.rules.plan(event, now: now), event: event, eventID: eventID, pending: pending,
+            of: runtime.rules.plan(event, now: now, rendering: false), event: event, eventID: eventID, pending: pending,
             runtime: runtime, now: now)
     }
 

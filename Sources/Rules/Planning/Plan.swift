@@ -32,7 +32,7 @@ public struct PlannedNotification: Sendable, Equatable {
     public let decision: Decision
     /// `rule|orderNum|entry|<time ms>`: the store refuses a second job with the same key.
     public let key: String
-    /// The entry rendered: an object of field → rendered value.
+    /// The entry rendered: an object of field → rendered value; null from a plan made without rendering.
     public let payload: JSONValue
     /// How late, in seconds, the send may still go out.
     public let grace: Double

@@ -5,7 +5,10 @@ import JSON
 /// Planning: a pure function of the event, the rules and `now`.
 extension RuleSet {
     /// Runs `event` through every rule at `now`.
-    public func plan(_ event: Event, now: Date) -> Plan {
+    ///
+    /// Each notification's payload is rendered, unless `rendering` is false and it stays null: the daemon stores
+    /// none of it, as the send renders the entry again from the appointment's latest state.
+    public func plan(_ event: Event, now: Date, rendering: Bool = true) -> Plan {
         let context = context(event, now: now)
         // Computed once: for a raw action it is built text.
         let kind = event.kind
@@ -23,7 +26,7 @@ extension RuleSet {
                     PlannedNotification(
                         rule: rule.name, entry: index, channel: entry.channel, channelType: entry.channelType,
                         dueAt: due, decision: decision, key: Self.key(rule.name, event, index, keyTime),
-                        payload: render(entry, event, context), grace: rule.grace))
+                        payload: rendering ? render(entry, event, context) : .null, grace: rule.grace))
             }
         }
         return Plan(results: results, notifications: notifications)
