@@ -71,7 +71,8 @@ public final class FakeHTTPServer: @unchecked Sendable {
         fallback = response
         let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue
         let context = Unmanaged.passUnretained(self).toOpaque()
-        daemon = scrm_mhd_start(flags, 0, "127.0.0.1", fakeAccess, context, fakeCompleted, context, 30, 0, 0, 0, 0)
+        daemon = scrm_mhd_start(
+            flags, 0, "127.0.0.1", fakeAccess, context, fakeCompleted, context, nil, nil, 30, 0, 0, 0, 0)
         guard let daemon else { throw FakeServerError.cannotStart("libmicrohttpd did not start") }
         port = Int(scrm_mhd_port(daemon))
     }
