@@ -128,6 +128,22 @@ import Testing
         }
         #expect(after > .seconds(110) && after <= .seconds(120))
     }
+
+    /// Header names are matched as HTTP matches them, whatever their case.
+    @Test func aRetryAfterHeaderInLowerCaseIsHonoured() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        server.respond(ScriptedResponse(status: 429, headers: [("retry-after", "45")]))
+        let hook = try channel(["type": "webhook", "url": server.url])
+
+        let outcome = await send(hook, ["body": "x"])
+
+        guard case .retry(_, let after?) = outcome else {
+            Issue.record("expected a retry with a delay, got \(outcome)")
+            return
+        }
+        #expect(after == .seconds(45))
+    }
 }
 
 @Suite struct FactoryErrors {

@@ -28,6 +28,20 @@ import Testing
         #expect(request.header("X-Scrm-Signature") == expected)
     }
 
+    /// A content type the channel sets, in any case, replaces the default one instead of joining it.
+    @Test func aContentTypeOfTheChannelInAnotherCaseIsSentAlone() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        let hook = try channel(
+            ["type": "webhook", "url": server.url], extra: [("headers", ["content-TYPE": "text/plain"])])
+
+        #expect(await send(hook, ["body": "x"]) == .delivered(detail: "HTTP 200"))
+
+        let request = try #require(server.requests.first)
+        let types = request.headers.filter { $0.0.lowercased() == "content-type" }.map(\.1)
+        #expect(types == ["text/plain"])
+    }
+
     @Test func sendsTheEventWhenTheEntryHasNoBody() async throws {
         let server = try FakeHTTPServer()
         defer { server.stop() }

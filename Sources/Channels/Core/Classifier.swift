@@ -56,7 +56,7 @@ enum Classifier {
     /// The `Retry-After` header as a delay from `now`: delta seconds or an HTTP date.
     static func retryAfter(_ headers: [(String, String)], now: Date) -> Duration? {
         guard
-            let value = headers.first(where: { $0.0.caseInsensitiveCompare("Retry-After") == .orderedSame })?.1
+            let value = headers.first(where: { $0.0.isHeaderName("Retry-After") })?.1
                 .trimmingCharacters(in: .whitespaces)
         else { return nil }
         if let seconds = Int64(value) { return .seconds(max(0, seconds)) }

@@ -48,7 +48,21 @@ public struct OutboundRequest: Sendable {
 
     /// The value of the first header named `name` (case-insensitive), if any.
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { $0.0.isHeaderName(name) }?.1
+    }
+}
+
+extension String {
+    /// Whether this header name is `name`, ignoring ASCII case as HTTP does. Compared byte by byte: Foundation's
+    /// `caseInsensitiveCompare` went through NSString for every header of every answer, 4 % of a delivery
+    /// thread's time under load.
+    func isHeaderName(_ name: String) -> Bool {
+        guard utf8.count == name.utf8.count else { return false }
+        return zip(utf8, name.utf8).allSatisfy { Self.asciiLower($0) == Self.asciiLower($1) }
+    }
+
+    private static func asciiLower(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 }
 

@@ -52,7 +52,7 @@ public struct WebhookChannel: Channel {
             body = tree.serializedBytes()
         }
         var all: [(String, String)] = []
-        if !headers.contains(where: { $0.0.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+        if !headers.contains(where: { $0.0.isHeaderName("Content-Type") }) {
             all.append(("Content-Type", "application/json; charset=utf-8"))
         }
         all += headers
