@@ -8,6 +8,11 @@ import Storage
 /// A stored event never changes, so a cached decoding is always the stored one's. The cache holds at most
 /// `capacity` events and forgets the oldest first: a send usually follows its plan within milliseconds, and a
 /// decoded push takes about 12 kB (4,096 of them were 50 MB), its bytes about 3 kB more.
+///
+/// Under load a send follows its push by as many pushes as there are sends in flight (up to 256) and claimed
+/// behind them. At 64 connections, with a new booking in every push, a cache of 256 missed 55 % of the sends,
+/// each of which then read and decoded its event again; one of 1,024 missed none of 80,000 (71 MB at the peak
+/// against 68).
 final class EventCache: @unchecked Sendable {
     let shopClock: ShopClock
     let capacity: Int
@@ -23,7 +28,7 @@ final class EventCache: @unchecked Sendable {
         let raw: [UInt8]
     }
 
-    init(shopClock: ShopClock, capacity: Int = 256) {
+    init(shopClock: ShopClock, capacity: Int = 1024) {
         self.shopClock = shopClock
         self.capacity = capacity
     }
