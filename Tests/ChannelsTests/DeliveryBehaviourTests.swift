@@ -1,6 +1,7 @@
 import Channels
 import Foundation
 import JSON
+import Synchronization
 import TestKit
 import Testing
 
@@ -150,5 +151,44 @@ import Testing
                 }
             }
         }
+    }
+}
+
+@Suite struct DeliveryStartedWithoutWaiting {
+    /// `start` returns once the request is on its way, and the answer reaches the completion judged as `send`
+    /// judges it.
+    @Test func theJudgedAnswerReachesTheCompletion() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        server.enqueue(ScriptedResponse(status: 503, body: "busy"), ScriptedResponse(status: 204))
+        let hook = try channel(["type": "webhook", "url": server.url])
+        let deliverer = Deliverer(client: client)
+
+        var outcomes: [DeliveryOutcome] = []
+        for job in ["j1", "j2"] {
+            let outcome = await withCheckedContinuation { continuation in
+                Task {
+                    await deliverer.start(channel: hook, payload: ["body": "x"], context: SendContext(jobID: job)) {
+                        continuation.resume(returning: $0)
+                    }
+                }
+            }
+            outcomes.append(outcome)
+        }
+
+        #expect(outcomes == [.retry(reason: "HTTP 503: busy", after: nil), .delivered(detail: "HTTP 204")])
+        #expect(server.requests.map { $0.header("X-Scrm-Job") } == ["j1", "j2"])
+    }
+
+    /// A channel that makes no request (the console prints) has delivered before `start` returns.
+    @Test func whatNeedsNoRequestSettlesAtOnce() async throws {
+        let console = try channel(["type": "console"], name: "console")
+        let deliverer = Deliverer(client: client)
+        let settled = Mutex<[DeliveryOutcome]>([])
+
+        await deliverer.start(channel: console, payload: ["text": "hi"], context: SendContext(jobID: "c")) { outcome in
+            settled.withLock { $0.append(outcome) }
+        }
+        #expect(settled.withLock { $0 } == [.delivered(detail: nil)])
     }
 }

@@ -16,19 +16,54 @@ public final class Deliverer: Sendable {
 
     /// Sends one entry through `channel`. A request that cannot be built is a permanent failure.
     public func send(channel: any Channel, payload: JSONValue, context: SendContext) async -> DeliveryOutcome {
-        if let limiter = limiter(for: channel) {
-            let wait = limiter.reserve(now: Date()).timeIntervalSinceNow
-            if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+        await awaitTurn(of: channel)
+        switch prepare(channel, payload, context) {
+        case .settled(let outcome): return outcome
+        case .request(let request): return channel.classify(await client.perform(request))
         }
-        let request: OutboundRequest?
+    }
+
+    /// Sends one entry through `channel` as `send` does, but hands the outcome to `completion` instead of
+    /// returning it: on the client's thread once the answer is in (keep it short), or at once when there is
+    /// nothing to send. Returns once the request has started.
+    ///
+    /// A caller awaiting `send` is resumed on a thread of its own only to judge the answer and pass it on; under
+    /// load, that second wake-up of a delivery thread for each send cost more than the judging.
+    public func start(
+        channel: any Channel, payload: JSONValue, context: SendContext,
+        completion: @escaping @Sendable (DeliveryOutcome) -> Void
+    ) async {
+        await awaitTurn(of: channel)
+        switch prepare(channel, payload, context) {
+        case .settled(let outcome): completion(outcome)
+        case .request(let request): client.perform(request) { completion(channel.classify($0)) }
+        }
+    }
+
+    /// A request to perform, or the outcome when there is none to perform.
+    private enum Prepared {
+        case request(OutboundRequest)
+        case settled(DeliveryOutcome)
+    }
+
+    /// The request of the entry; a request that cannot be built is a permanent failure, and a channel that makes
+    /// none (the console) has delivered.
+    private func prepare(_ channel: any Channel, _ payload: JSONValue, _ context: SendContext) -> Prepared {
         do {
-            request = try channel.makeRequest(payload, context: context)
+            guard let request = try channel.makeRequest(payload, context: context) else {
+                return .settled(.delivered(detail: nil))
+            }
+            return .request(request)
         } catch {
-            return .failed(reason: error.description)
+            return .settled(.failed(reason: error.description))
         }
-        guard let request else { return .delivered(detail: nil) }
-        let result = await client.perform(request)
-        return channel.classify(result)
+    }
+
+    /// Waits until the channel's rate limit lets one more send go.
+    private func awaitTurn(of channel: any Channel) async {
+        guard let limiter = limiter(for: channel) else { return }
+        let wait = limiter.reserve(now: Date()).timeIntervalSinceNow
+        if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
     }
 
     /// The rate limiter of `channel`, made on first use; nil when the channel has no limit.

@@ -37,18 +37,34 @@ final class DeliveryWorker: Sendable {
 
     /// Settles `job`, records the result and then calls `settled`, once: on the thread that made the result
     /// durable, or on this one when there was nothing to record. Never throws.
+    ///
+    /// Returns once the send has started: its answer is judged and recorded on the HTTP client's thread
+    /// (`Deliverer.start`), which spares a delivery thread a second wake-up for every send.
     func deliver(_ job: Job, settled: @escaping @Sendable () -> Void) async {
         let log = logger.with(["job": job.id, "rule": job.rule, "channel": job.channel, "event.id": job.eventID])
         let started = clock.now()
-        let outcome: JobOutcome
         if let missed = missedReason(job, now: started) {
-            outcome = .missed(reason: missed)
-        } else if let until = quietUntil(job, now: started) {
+            return conclude(.missed(reason: missed), job: job, started: started, log: log, settled: settled)
+        }
+        if let until = quietUntil(job, now: started) {
             postpone(job, until: until, log: log)
             return settled()
-        } else {
-            outcome = await attempt(job, log: log)
         }
+        switch prepare(job) {
+        case .settled(let outcome):
+            conclude(outcome, job: job, started: started, log: log, settled: settled)
+        case .send(let channel, let payload, let context):
+            await deliverer.start(channel: channel, payload: payload, context: context) { [self] delivery in
+                let outcome = outcome(of: delivery, job: job, channel: channel)
+                conclude(outcome, job: job, started: started, log: log, settled: settled)
+            }
+        }
+    }
+
+    /// Records `outcome`, then reports it and calls `settled`.
+    private func conclude(
+        _ outcome: JobOutcome, job: Job, started: Date, log: Logger, settled: @escaping @Sendable () -> Void
+    ) {
         let finished = clock.now()
         record(outcome, job: job, at: finished, log: log) { [self] in
             report(outcome, job: job, log: log, seconds: finished.timeIntervalSince(started))
@@ -112,25 +128,39 @@ final class DeliveryWorker: Sendable {
         }
     }
 
-    private func attempt(_ job: Job, log: Logger) async -> JobOutcome {
+    /// What a job to send comes to before anything is sent: the channel, the rendered entry and its context, or
+    /// the outcome when it is not to be sent after all.
+    private enum Prepared {
+        case send(any Channel, JSONValue, SendContext)
+        case settled(JobOutcome)
+    }
+
+    private func prepare(_ job: Job) -> Prepared {
         let now = clock.now()
         let runtime = runtime.current
         guard let (eventID, latest) = latestEvent(for: job) else {
-            return .failed(reason: "the event of this job is no longer readable")
+            return .settled(.failed(reason: "the event of this job is no longer readable"))
         }
         let payload: JSONValue
         let event = latest.event
         // A webhook without a body of its own sends the event as stored, from the context.
         switch runtime.rules.recheck(rule: job.rule, entry: job.entry, event: event, now: now, eventBody: false) {
         case .send(let rendered): payload = rendered
-        case .drop(let reason): return .cancelled(reason: "re-checked at send time on event \(eventID): \(reason)")
-        case .ruleGone: return .cancelled(reason: "rule \(job.rule) no longer exists")
+        case .drop(let reason):
+            return .settled(.cancelled(reason: "re-checked at send time on event \(eventID): \(reason)"))
+        case .ruleGone: return .settled(.cancelled(reason: "rule \(job.rule) no longer exists"))
         }
         guard let channel = runtime.channels[job.channel] else {
-            return .failed(reason: "channel \(job.channel) is not configured")
+            return .settled(.failed(reason: "channel \(job.channel) is not configured"))
         }
         let context = SendContext(jobID: job.id, now: now, event: event.envelope.json, eventBytes: latest.raw)
-        switch await deliverer.send(channel: channel, payload: payload, context: context) {
+        return .send(channel, payload, context)
+    }
+
+    /// The job's outcome for the channel's judgement of the send: a retry at the time the policy and the
+    /// channel's quiet hours give, or failed once that is past the channel's `max_age`.
+    private func outcome(of delivery: DeliveryOutcome, job: Job, channel: any Channel) -> JobOutcome {
+        switch delivery {
         case .delivered(let detail):
             return .sent(detail: detail)
         case .failed(let reason):
