@@ -82,8 +82,9 @@ final class CurlLoop: @unchecked Sendable {
     func submit(_ transfer: Transfer) {
         let accepted = lock.withLock {
             guard !closed else { return false }
+            // Transfers already waiting mean a wake-up is already on its way: the thread takes them all at once.
+            if pending.isEmpty { curl_multi_wakeup(multi) }
             pending.append(transfer)
-            curl_multi_wakeup(multi)
             return true
         }
         if !accepted { transfer.finish(.failure(code: -1, message: "the HTTP client has stopped", timedOut: false)) }
