@@ -123,15 +123,18 @@ final class Scheduler: @unchecked Sendable {
                 do {
                     // A read first: most pokes (a plan, a finished send) find nothing due, and need no write.
                     let now = clock.now()
-                    if let next = try store.nextDueTime(), Self.milliseconds(next) <= Self.milliseconds(now) {
+                    var next = try store.nextDueTime()
+                    if let due = next, Self.milliseconds(due) <= Self.milliseconds(now) {
                         let jobs = try store.claimDue(now: now, limit: capacity)
                         if !jobs.isEmpty {
                             condition.withLock { inFlight += jobs.count }
                             for job in jobs { dispatch(job) { [self] in finished() } }
                             if jobs.count == capacity { continue }
                         }
+                        // The earliest of what is left; without a claim the first read's answer stands.
+                        next = try store.nextDueTime()
                     }
-                    if let next = try store.nextDueTime() {
+                    if let next {
                         // The wait is in real time; with a manual clock the tests poke after moving it.
                         let wait = next.timeIntervalSince(clock.now())
                         sleepUntil = min(sleepUntil, Date() + max(wait, 0.001))
