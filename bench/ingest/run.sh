@@ -3,7 +3,11 @@
 # the ceiling), scrm-notify (encrypted pushes, 200 only once durably stored) and Alertmanager (one alert per
 # request), all on 127.0.0.1, in the same run. Prints a markdown table with ratios; keeps raw output in bench/out.
 #
-#   bench/ingest/run.sh                       # DURATION=10 WARMUP=3 CONNS="1 16 64" FILL=100000 POOL=60000
+#   bench/ingest/run.sh                       # DURATION=10 WARMUP=3 CONNS="1 16 64" FILL=100000 POOL=200000
+#
+# Every push to scrm-notify is a booking it has not seen, so that its rule sends a notification for each, as
+# Alertmanager sends one for each alert: the runs against one daemon share a cursor into the push file
+# (push.lua), and a run that reaches the file's end says how many bookings it repeated.
 #   ONLY="nginx alertmanager" bench/ingest/run.sh
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -12,7 +16,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 CONNS=${CONNS:-"1 16 64"}
 FILL=${FILL:-100000}
-POOL=${POOL:-60000}
+POOL=${POOL:-200000}
 ONLY=${ONLY:-"nginx scrm-notify alertmanager"}  # also: scrm-notify-norules
 OUT=${OUT:-$BENCH_DIR/out/ingest-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
@@ -38,7 +42,7 @@ threads_for() { if (($1 < 2)); then echo 1; else echo 2; fi; }
 bench_wrk() {
   local server=$1 label=$2 conns=$3 secs=$4 script=$5 url=$6
   shift 6
-  local log=$OUT/wrk-$server-$label.txt line top=
+  local log=$OUT/wrk-$server-$label.txt line top= repeated
   if [[ -n ${TOP_PID:-} ]]; then
     (sleep $((secs / 2)) && top -H -b -n 1 -p "$TOP_PID" | head -30 >"$OUT/top-$server-$label.txt") &
     top=$!
@@ -52,7 +56,8 @@ bench_wrk() {
     cat "$log" >&2
     return 1
   fi
-  echo "run server=$server label=$label conns=$conns ${line#BENCH }" >>"$RESULTS"
+  repeated=$(sed -n 's/^BENCH-REPEATED //p' "$log")
+  echo "run server=$server label=$label conns=$conns ${line#BENCH } repeated=${repeated:-0}" >>"$RESULTS"
   grep '^BENCH-FIRST-ERROR' "$log" >&2 || true
   LAST_OK=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$line")
   echo "  $server c=$conns: ${line#BENCH }" >&2
@@ -64,12 +69,13 @@ measure() {
   shift 4
   TOTAL_OK=0
   TOP_PID=
-  bench_wrk "$server" warmup 16 "$WARMUP" "$script" "$url" "$@" "$(tag "$server" warm)" 2 ${PUSH_PATH:-}
+  bench_wrk "$server" warmup 16 "$WARMUP" "$script" "$url" "$@" "$(tag "$server" warm)" 2 ${PUSH_PATH:-} \
+    ${PUSH_CURSOR:-}
   TOTAL_OK=$((TOTAL_OK + LAST_OK))
   for c in $CONNS; do
     TOP_PID=$pid
     bench_wrk "$server" "c$c" "$c" "$DURATION" "$script" "$url" "$@" "$(tag "$server" "c$c")" \
-      "$(threads_for "$c")" ${PUSH_PATH:-}
+      "$(threads_for "$c")" ${PUSH_PATH:-} ${PUSH_CURSOR:-}
     TOTAL_OK=$((TOTAL_OK + LAST_OK))
   done
   TOP_PID=
@@ -104,10 +110,12 @@ fi
 # record_backlog NAME LABEL DIR: how many stored pushes the planner has not planned yet (read-only look at the
 # store; diagnostic only, skipped when sqlite3 is missing or the schema differs).
 record_backlog() {
-  local row
+  local row stored unplanned sent
   row=$(sqlite3 -readonly "$3/data/scrm-notify.sqlite" \
-    "SELECT (SELECT count(*) FROM inbox) || ' ' || (SELECT count(*) FROM unplanned)" 2>/dev/null) || return 0
-  echo "backlog server=$1 label=$2 stored=${row% *} unplanned=${row#* }" >>"$RESULTS"
+    "SELECT (SELECT count(*) FROM inbox) || ' ' || (SELECT count(*) FROM unplanned) || ' ' ||
+      (SELECT count(*) FROM jobs WHERE state = 'sent')" 2>/dev/null) || return 0
+  read -r stored unplanned sent <<<"$row"
+  echo "backlog server=$1 label=$2 stored=$stored unplanned=$unplanned sent=$sent" >>"$RESULTS"
 }
 
 # run_scrm NAME RULES: one scrm-notify measurement; RULES=none leaves the rules folder empty, so the run shows
@@ -125,7 +133,8 @@ run_scrm() {
   start_bg "$name" "$dir/scrm-notify.log" "$SCRM_BIN" serve --config "$dir/scrm-notify.yaml"
   local pid=$BG_PID
   wait_http http://127.0.0.1:18080/readyz 60
-  PUSH_PATH=/callback measure "$name" http://127.0.0.1:18080 "$pid" "$BENCH_DIR/ingest/push.lua" "$PUSHES"
+  PUSH_PATH=/callback PUSH_CURSOR=$dir/cursor measure "$name" http://127.0.0.1:18080 "$pid" \
+    "$BENCH_DIR/ingest/push.lua" "$PUSHES"
   record_rss "$name" after-runs "$TOTAL_OK" "$pid"
   record_backlog "$name" after-runs "$dir"
   if [[ $rules != none ]]; then
@@ -133,7 +142,7 @@ run_scrm() {
     for round in $(seq 40); do
       ((TOTAL_OK < FILL)) || break
       bench_wrk "$name" "fill$round" 64 5 "$BENCH_DIR/ingest/push.lua" http://127.0.0.1:18080 "$PUSHES" \
-        "$(tag "$name" "fill$round")" 2 /callback
+        "$(tag "$name" "fill$round")" 2 /callback "$dir/cursor"
       TOTAL_OK=$((TOTAL_OK + LAST_OK))
     done
     record_rss "$name" after-fill "$TOTAL_OK" "$pid"

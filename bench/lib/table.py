@@ -89,9 +89,17 @@ def main():
     if backlog:
         print()
         for row in backlog:
-            print("- %s, %s: %s pushes stored, %s of them not yet planned" % (
+            print("- %s, %s: %s pushes stored, %s of them not yet planned; %s notifications sent" % (
                 NAMES.get(row["server"], row["server"]), row["label"], "{:,}".format(int(row["stored"])),
-                "{:,}".format(int(row["unplanned"] or 0))))
+                "{:,}".format(int(row["unplanned"] or 0)), "{:,}".format(int(row.get("sent") or 0))))
+    # Only scrm-notify's rule sends for each new booking; nginx and the run without rules are not affected.
+    repeats = [(k, r) for k, r in runs.items() if k[0] == "scrm-notify" and int(r.get("repeated") or 0)]
+    if repeats:
+        print()
+        print("Runs that reached the end of the push file and sent bookings again (no new notification each):")
+        print()
+        for (server, label), r in repeats:
+            print("- %s %s: about %s of %s requests" % (server, label, r["repeated"], r["requests"]))
     bad = [(k, r) for k, r in runs.items() if int(r["non200"]) or int(r["errors"])]
     if bad:
         print()
