@@ -37,6 +37,9 @@ final class Connection {
     /// Whether the group commit runs the current work in a savepoint of its own, which a failure rolls back;
     /// outside one, a work that fails is written again in one (`GroupCommit`).
     var inWorkSavepoint = false
+    /// The inbox rows of appointments inserted by the transaction in progress, in order (`LatestEvents`); the
+    /// group commit's steps empty it.
+    var insertedEvents: [LatestEvents.Inserted] = []
 
     /// SQLite's process-wide settings, made once before the first connection opens. Nothing reads SQLite's memory
     /// statistics, and keeping them took a global lock around each of its allocations: 1.7 % of the committing

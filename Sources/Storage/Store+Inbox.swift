@@ -61,14 +61,20 @@ extension Store {
     }
 
     /// Inserts the inbox row of `event`; returns false when an event with its id is stored already.
-    private static func insertEvent(_ event: InboxEvent, on connection: Connection) throws(StoreError) -> Bool {
-        try connection.run(
-            """
-            INSERT INTO inbox (id, received_at, kind, order_key, raw) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO NOTHING
-            """,
-            [.text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey), .blob(event.raw)],
-            operation: "accept") == 1
+    static func insertEvent(_ event: InboxEvent, on connection: Connection) throws(StoreError) -> Bool {
+        let inserted =
+            try connection.run(
+                """
+                INSERT INTO inbox (id, received_at, kind, order_key, raw) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                [.text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey), .blob(event.raw)],
+                operation: "accept") == 1
+        if inserted, let order = event.orderKey {
+            connection.insertedEvents.append(
+                LatestEvents.Inserted(orderKey: order, id: event.id, receivedAt: Milliseconds.from(event.receivedAt)))
+        }
+        return inserted
     }
 
     /// Puts `event` in the queue of events awaiting the planner.
@@ -139,9 +145,11 @@ extension Store {
     }
 
     /// The id of the most recently received event of appointment `orderKey`, if any: `latestEvent(orderKey:)`
-    /// without the event's bytes, for a reader that may hold the event already.
+    /// without the event's bytes, for a reader that may hold the event already. Answered from memory for the
+    /// appointments stored lately (`LatestEvents`).
     public func latestEventID(orderKey: String) throws(StoreError) -> String? {
-        try read { connection throws(StoreError) in
+        if let id = latestEvents.id(of: orderKey) { return id }
+        return try read { connection throws(StoreError) in
             try connection.query(
                 Self.latestEventIDSQL, [.text(orderKey)], operation: "read latest event",
                 row: { $0.text(0) }

@@ -30,6 +30,8 @@ public final class Store: @unchecked Sendable {
     private let logSync: LogSync
     /// How many migrations this open applied (0 when the file was already current).
     public let migrationsApplied: Int
+    /// The latest event of each appointment stored lately, as committed.
+    let latestEvents = LatestEvents()
     /// The schema version this program brings its stores to.
     public static var latestSchemaVersion: Int { Schema.migrations.count }
 
@@ -86,7 +88,8 @@ public final class Store: @unchecked Sendable {
         // The migration has written to the log, so it exists.
         let logSync = try LogSync(databasePath: path)
         self.logSync = logSync
-        groupCommit = GroupCommit(lock: writerLock, steps: Self.steps(writer, commitCounter, checkpointer, logSync))
+        groupCommit = GroupCommit(
+            lock: writerLock, steps: Self.steps(writer, commitCounter, checkpointer, logSync, latestEvents))
     }
 
     /// Carries a handed-over write's result from its work, run by the committer, to its completion, called after
@@ -175,12 +178,14 @@ public final class Store: @unchecked Sendable {
     /// How the group commit writes a batch on `writer`: one transaction, each work guarded by a savepoint of its
     /// own once one has failed, made durable by `logSync` after the commit. All but the sync run under `writerLock`.
     private static func steps(
-        _ writer: Connection, _ commits: Counter, _ checkpointer: Checkpointer, _ logSync: LogSync
+        _ writer: Connection, _ commits: Counter, _ checkpointer: Checkpointer, _ logSync: LogSync,
+        _ latestEvents: LatestEvents
     ) -> GroupCommit.Steps {
         // Transaction control goes through `run`, whose statements are prepared once: `execute` parsed them
         // again for every piece of work.
         GroupCommit.Steps(
             begin: { () -> StoreError? in
+                writer.insertedEvents = []
                 if checkpointer.takeRestartRequest() { checkpointer.checkpoint(writer) }
                 do throws(StoreError) {
                     try writer.run("BEGIN IMMEDIATE", operation: "begin a grouped write")
@@ -201,12 +206,14 @@ public final class Store: @unchecked Sendable {
                 }
                 writer.inWorkSavepoint = true
                 defer { writer.inWorkSavepoint = false }
+                let inserted = writer.insertedEvents.count
                 do throws(StoreError) {
                     try writer.run("SAVEPOINT work", operation: work.operation)
                     do throws(StoreError) {
                         try work.run(writer)
                     } catch {
                         _ = try? writer.run("ROLLBACK TO work", operation: work.operation)
+                        writer.insertedEvents.removeSubrange(inserted...)
                         work.failure = error
                     }
                     try writer.run("RELEASE work", operation: work.operation)
@@ -218,6 +225,7 @@ public final class Store: @unchecked Sendable {
             restart: { () -> StoreError? in
                 // The transaction may be gone already (SQLite rolls back by itself on some errors).
                 try? writer.execute("ROLLBACK", operation: "write a grouped write again")
+                writer.insertedEvents = []
                 do throws(StoreError) {
                     try writer.run("BEGIN IMMEDIATE", operation: "begin a grouped write")
                     return nil
@@ -226,14 +234,17 @@ public final class Store: @unchecked Sendable {
                 }
             },
             end: { () -> StoreError? in
+                defer { writer.insertedEvents = [] }
                 do throws(StoreError) {
                     try writer.run("COMMIT", operation: "commit a grouped write")
                 } catch {
                     // After a failed COMMIT the transaction may already be gone; a failing ROLLBACK then changes
                     // nothing.
                     try? writer.execute("ROLLBACK", operation: "commit a grouped write")
+                    latestEvents.forget(writer.insertedEvents)
                     return error
                 }
+                latestEvents.committed(writer.insertedEvents)
                 commits.value += 1
                 checkpointer.committed()
                 return nil

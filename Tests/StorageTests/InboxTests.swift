@@ -91,6 +91,42 @@ import Testing
         #expect(try store.latestEvent(orderKey: "A1")?.id == "newer")
     }
 
+    /// The latest event of an appointment stored since the store opened is answered from memory, and as the
+    /// inbox's query answers it: the newest received, and of the same millisecond the last stored.
+    @Test func theLatestEventFromMemoryAgreesWithTheInbox() throws {
+        let store = try Store(directory: folder.path)
+        _ = try store.accept(event("a-new", order: "A1", at: 3_000))
+        _ = try store.accept(event("a-old", order: "A1", at: 1_000))
+        _ = try store.accept(event("b-first", order: "B2", at: 5_000))
+        _ = try store.accept(event("b-second", order: "B2", at: 5_000))
+        _ = try store.accept(event("none", order: nil, at: 6_000))
+
+        #expect(store.latestEvents.id(of: "A1") == "a-new")
+        #expect(store.latestEvents.id(of: "B2") == "b-second")
+        // A second store on the file has nothing in memory and reads the inbox.
+        let reopened = try Store(directory: folder.path)
+        #expect(reopened.latestEvents.id(of: "A1") == nil)
+        for order in ["A1", "B2", "C3"] {
+            #expect(try store.latestEventID(orderKey: order) == reopened.latestEventID(orderKey: order))
+        }
+    }
+
+    /// An event whose write failed, and was rolled back with it, is never taken as its appointment's latest.
+    @Test func anEventRolledBackWithItsWorkIsNotTheLatest() throws {
+        let store = try Store(directory: folder.path)
+        _ = try store.accept(event("kept", order: "A1", at: 1_000))
+
+        #expect(throws: StoreError.self) {
+            try store.write("insert, then fail") { connection throws(StoreError) in
+                _ = try Store.insertEvent(event("rolled-back", order: "A1", at: 2_000), on: connection)
+                throw StoreError(operation: "test", code: 0, message: "fails after its insert")
+            }
+        }
+
+        #expect(try store.event(id: "rolled-back") == nil)
+        #expect(try store.latestEventID(orderKey: "A1") == "kept")
+    }
+
     @Test func eventsStayUnplannedUntilTheirPlanIsCommitted() throws {
         let store = try Store(directory: folder.path)
         _ = try store.accept(event("e2", at: 2_000))
@@ -114,3 +150,35 @@ final class Collected<T>: @unchecked Sendable {
 
 /// Accept results gathered from many threads.
 typealias Results = Collected<Result<Store.AcceptResult, StoreError>>
+
+@Suite struct LatestEventsInMemory {
+    private func inserted(_ order: String, _ id: String, at ms: Int64) -> LatestEvents.Inserted {
+        LatestEvents.Inserted(orderKey: order, id: id, receivedAt: ms)
+    }
+
+    @Test func theOldestAppointmentsAreDroppedPastTheCapacity() {
+        let latest = LatestEvents(capacity: 2)
+        latest.committed([inserted("A", "a1", at: 1), inserted("B", "b1", at: 1)])
+        latest.committed([inserted("A", "a2", at: 2), inserted("C", "c1", at: 3)])
+
+        #expect(latest.id(of: "A") == nil)
+        #expect(latest.id(of: "B") == "b1")
+        #expect(latest.id(of: "C") == "c1")
+    }
+
+    @Test func anEventReceivedEarlierThanTheHeldOneDoesNotReplaceIt() {
+        let latest = LatestEvents()
+        latest.committed([inserted("A", "later", at: 5), inserted("A", "earlier", at: 4)])
+        #expect(latest.id(of: "A") == "later")
+        latest.committed([inserted("A", "same-millisecond", at: 5)])
+        #expect(latest.id(of: "A") == "same-millisecond")
+    }
+
+    @Test func aBatchThatMayNotHaveCommittedIsForgotten() {
+        let latest = LatestEvents()
+        latest.committed([inserted("A", "a1", at: 1), inserted("B", "b1", at: 1)])
+        latest.forget([inserted("A", "a2", at: 2)])
+        #expect(latest.id(of: "A") == nil)
+        #expect(latest.id(of: "B") == "b1")
+    }
+}
