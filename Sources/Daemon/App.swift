@@ -119,6 +119,7 @@ public final class App: @unchecked Sendable {
         let executor = DeliveryExecutor()
         self.executor = executor
         let scheduler = Scheduler(store: store, clock: clock, logger: logger) { job, done in
+            if worker.deliverAtOnce(job, settled: done) { return }
             Task(executorPreference: executor) {
                 await worker.deliver(job, settled: done)
             }

@@ -157,6 +157,12 @@ extension Store {
         }
     }
 
+    /// The id of the latest event of appointment `orderKey` when it is held in memory (`LatestEvents`), without
+    /// reading the file; nil tells nothing about the inbox.
+    public func heldLatestEventID(orderKey: String) -> String? {
+        latestEvents.id(of: orderKey)
+    }
+
     /// Up to `limit` stored events whose plan was never committed (after a crash), oldest first.
     public func unplannedEvents(limit: Int) throws(StoreError) -> [InboxEvent] {
         try read { connection throws(StoreError) in

@@ -34,6 +34,24 @@ public final class Deliverer: Sendable {
         completion: @escaping @Sendable (DeliveryOutcome) -> Void
     ) async {
         await awaitTurn(of: channel)
+        launch(channel, payload, context, completion)
+    }
+
+    /// Starts the send as `start` does, on the calling thread, when the channel has no rate limit to wait for;
+    /// returns false, having done nothing, when it has one.
+    public func startAtOnce(
+        channel: any Channel, payload: JSONValue, context: SendContext,
+        completion: @escaping @Sendable (DeliveryOutcome) -> Void
+    ) -> Bool {
+        guard channel.options.rateLimit == nil else { return false }
+        launch(channel, payload, context, completion)
+        return true
+    }
+
+    private func launch(
+        _ channel: any Channel, _ payload: JSONValue, _ context: SendContext,
+        _ completion: @escaping @Sendable (DeliveryOutcome) -> Void
+    ) {
         switch prepare(channel, payload, context) {
         case .settled(let outcome): completion(outcome)
         case .request(let request): client.perform(request) { completion(channel.classify($0)) }
