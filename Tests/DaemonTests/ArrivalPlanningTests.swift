@@ -26,9 +26,20 @@ import Testing
         return Array(text.replacingOccurrences(of: "\"order_status\": 10", with: "\"order_status\": \(status)").utf8)
     }
 
-    static func daemon() throws -> TestDaemon {
-        let start = try #require(shop.parse("2024-10-15 08:00:00"))
-        return try TestDaemon(rules: ["r.yaml": rules], clock: ManualClock(start))
+    /// A rule that sends every booking at once.
+    static let welcome = """
+        rules:
+          - name: welcome
+            on: appointment.created
+            notify:
+              - {channel: console, text: "booked {{ order.order_num }}"}
+        """
+
+    /// The time the daemons of these tests start at.
+    static let start = shop.parse("2024-10-15 08:00:00")!
+
+    static func daemon(rules: String = rules) throws -> TestDaemon {
+        try TestDaemon(rules: ["r.yaml": rules], clock: ManualClock(start))
     }
 
     @Test func anAnsweredPushHasItsReminderStoredWithoutWaitingForThePlanner() throws {
@@ -51,15 +62,7 @@ import Testing
     /// A notification due at once is claimed in the push's own commit and sent from there: the push and the
     /// result of its send are the only commits, with no claim of the scheduler's between them.
     @Test func aNotificationDueAtOnceIsClaimedWithItsPushAndSentWithoutAClaimOfItsOwn() throws {
-        let now = """
-            rules:
-              - name: welcome
-                on: appointment.created
-                notify:
-                  - {channel: console, text: "booked {{ order.order_num }}"}
-            """
-        let start = try #require(Self.shop.parse("2024-10-15 08:00:00"))
-        let daemon = try TestDaemon(rules: ["r.yaml": now], clock: ManualClock(start))
+        let daemon = try Self.daemon(rules: Self.welcome)
         defer { daemon.stop() }
         let store = daemon.app.jobStore
         let before = store.commitCount
@@ -76,21 +79,13 @@ import Testing
     /// The store may write a push's batch again, with a savepoint a work, after another work of it failed; the
     /// plan is then finished a second time, and takes the places among the sends in flight only once.
     @Test func aPlanFinishedAgainHoldsThePlacesOfOne() throws {
-        let now = """
-            rules:
-              - name: welcome
-                on: appointment.created
-                notify:
-                  - {channel: console, text: "booked {{ order.order_num }}"}
-            """
-        let start = try #require(Self.shop.parse("2024-10-15 08:00:00"))
-        let daemon = try TestDaemon(rules: ["r.yaml": now], clock: ManualClock(start))
+        let daemon = try Self.daemon(rules: Self.welcome)
         defer { daemon.stop() }
         let planner = try #require(daemon.app.planner)
         let scheduler = try #require(daemon.app.scheduler)
         let raw = Self.example(id: "again-1")
         let event = try Event.decode(Envelope.decode(raw), clock: Self.shop)
-        let plan = planner.planOnArrival(event, raw: raw, at: start)
+        let plan = planner.planOnArrival(event, raw: raw, at: Self.start)
         #expect(plan.finish(pending: [])?.claim?.limit == 1)
         #expect(plan.finish(pending: [])?.claim?.limit == 1)
         #expect(scheduler.reserve(scheduler.maxInFlight) == scheduler.maxInFlight - 1)

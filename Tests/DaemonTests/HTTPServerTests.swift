@@ -202,33 +202,6 @@ private final class Collected<T>: @unchecked Sendable {
 
 /// One client address cannot take every connection: past its own limit it is turned away, and others are not.
 @Suite struct ConnectionsPerAddress {
-    /// A TCP connection to 127.0.0.1:`port` from the loopback address `source` (all of 127/8 is loopback).
-    static func connect(port: UInt16, from source: String) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_addr.s_addr = inet_addr(source)
-        var remote = sockaddr_in()
-        remote.sin_family = sa_family_t(AF_INET)
-        remote.sin_port = port.bigEndian
-        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
-        }
-        let connected = withUnsafePointer(to: &remote) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, size) }
-        }
-        guard bound == 0, connected == 0 else {
-            close(fd)
-            return nil
-        }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return fd
-    }
-
     /// Sends a GET on `fd` and reads the status line's code; nil when the server closes the connection instead.
     static func status(on fd: Int32) -> Int? {
         let request = Array("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
@@ -247,12 +220,12 @@ private final class Collected<T>: @unchecked Sendable {
         defer { server.stop() }
         var held: [Int32] = []
         defer { for fd in held { close(fd) } }
-        for _ in 0..<4 { held.append(try #require(Self.connect(port: server.port, from: "127.0.0.2"))) }
+        for _ in 0..<4 { held.append(try #require(RawHTTP.connect(port: server.port, from: "127.0.0.2"))) }
 
-        let fifth = try #require(Self.connect(port: server.port, from: "127.0.0.2"))
+        let fifth = try #require(RawHTTP.connect(port: server.port, from: "127.0.0.2"))
         defer { close(fifth) }
         #expect(Self.status(on: fifth) == nil, "the fifth connection from 127.0.0.2 is closed unanswered")
-        let other = try #require(Self.connect(port: server.port, from: "127.0.0.1"))
+        let other = try #require(RawHTTP.connect(port: server.port, from: "127.0.0.1"))
         defer { close(other) }
         #expect(Self.status(on: other) == 200)
         // The held ones are still served.
@@ -323,23 +296,8 @@ private final class ClientSocket {
     let fd: Int32
 
     init?(port: UInt16) {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var tv = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            return nil
-        }
+        guard let fd = RawHTTP.connect(port: port) else { return nil }
+        self.fd = fd
     }
 
     deinit { close(fd) }

@@ -89,7 +89,7 @@ import Testing
         var sockets: [Int32] = []
         defer { for fd in sockets { close(fd) } }
         for index in 0..<200 {
-            let fd = try #require(Self.connect(port: daemon.port))
+            let fd = try #require(RawHTTP.connect(port: daemon.port, timeout: nil))
             // Half of them send half a request and then nothing.
             if index % 2 == 1 { Self.write(fd, Array("POST /callback HTTP/1.1\r\nHost: x\r\n".utf8)) }
             sockets.append(fd)
@@ -103,7 +103,7 @@ import Testing
     @Test func aSlowClientSendingOneByteAtATimeDoesNotHoldUpOthers() throws {
         let daemon = try TestDaemon(rules: Self.rules)
         defer { daemon.stop() }
-        let slow = try #require(Self.connect(port: daemon.port))
+        let slow = try #require(RawHTTP.connect(port: daemon.port, timeout: nil))
         defer { close(slow) }
         let request = Array("POST /callback HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n".utf8)
         for byte in request.prefix(20) {
@@ -113,25 +113,6 @@ import Testing
             #expect(Date().timeIntervalSince(started) < 5)
             Thread.sleep(forTimeInterval: 0.02)
         }
-    }
-
-    static func connect(port: UInt16) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        if connected != 0 {
-            close(fd)
-            return nil
-        }
-        return fd
     }
 
     static func write(_ fd: Int32, _ bytes: [UInt8]) {

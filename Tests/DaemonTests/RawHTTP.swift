@@ -12,23 +12,46 @@ enum RawHTTP {
         var body: String
     }
 
-    /// Connects to 127.0.0.1:`port`, writes `bytes`, and reads until the server closes the connection.
-    static func exchange(port: UInt16, bytes: [UInt8], timeout: Int = 5) -> Reply? {
+    /// A TCP connection to 127.0.0.1:`port`, from the loopback address `source` when given (all of 127/8 is
+    /// loopback), whose reads give up after `timeout` seconds (never, for nil); nil when it cannot connect.
+    static func connect(port: UInt16, from source: String? = nil, timeout: Int? = 5) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                return nil
             }
         }
-        guard connected == 0 else { return nil }
+        var remote = sockaddr_in()
+        remote.sin_family = sa_family_t(AF_INET)
+        remote.sin_port = port.bigEndian
+        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, size) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        if let timeout {
+            var limit = timeval(tv_sec: timeout, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
+        return fd
+    }
+
+    /// Connects to 127.0.0.1:`port`, writes `bytes`, and reads until the server closes the connection.
+    static func exchange(port: UInt16, bytes: [UInt8], timeout: Int = 5) -> Reply? {
+        guard let fd = connect(port: port, timeout: timeout) else { return nil }
+        defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
