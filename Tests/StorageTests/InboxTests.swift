@@ -91,6 +91,24 @@ import Testing
         #expect(try store.latestEvent(orderKey: "A1")?.id == "newer")
     }
 
+    /// Parameters go to SQLite as they are: an empty text stays text, not NULL, and non-ASCII text and a blob
+    /// keep every byte.
+    @Test func emptyAndNonASCIIParametersAreStoredAsTheyAre() throws {
+        let store = try Store(directory: folder.path)
+        let raw: [UInt8] = [0, 0xFF, 0x22, 0x5C]
+        _ = try store.accept(
+            InboxEvent(id: "e-空", receivedAt: time(1_000), kind: "", orderKey: "订单-1", raw: raw))
+        _ = try store.accept(InboxEvent(id: "e-empty", receivedAt: time(2_000), kind: "k", orderKey: nil, raw: []))
+
+        let rows = try store.read { (connection) throws(StoreError) in
+            try connection.query(
+                "SELECT id, typeof(kind), kind, order_key, typeof(raw), hex(raw) FROM inbox ORDER BY received_at",
+                operation: "test"
+            ) { [$0.text(0), $0.text(1), $0.text(2), $0.text(3), $0.text(4), $0.text(5)] }
+        }
+        #expect(rows == [["e-空", "text", "", "订单-1", "blob", "00FF225C"], ["e-empty", "text", "k", "", "blob", ""]])
+    }
+
     /// The latest event of an appointment stored since the store opened is answered from memory, and as the
     /// inbox's query answers it: the newest received, and of the same millisecond the last stored.
     @Test func theLatestEventFromMemoryAgreesWithTheInbox() throws {
