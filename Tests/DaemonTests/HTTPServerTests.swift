@@ -262,6 +262,22 @@ private final class Collected<T>: @unchecked Sendable {
         #expect(RawHTTP.request(port: server.port, method: "GET", path: "/")?.status == 200)
     }
 
+    /// The watch runs only while connections are open: an idle daemon is not woken every second.
+    @Test func watchesOnlyWhileAConnectionIsOpen() throws {
+        let server = HTTPServer(limits: Self.limits(seconds: 1)) { _ in .text(200, "ok") }
+        try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        #expect(!server.deadlines.isWatching)
+
+        var client = ClientSocket(port: server.port)
+        #expect(TestDaemon.eventually { server.deadlines.isWatching })
+        #expect(client?.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)) == true)
+        #expect(client?.readReply()?.status == 200)
+        client = nil
+
+        #expect(TestDaemon.eventually { !server.deadlines.isWatching })
+    }
+
     /// The limit counts from the previous answer: a connection kept alive may serve requests for longer.
     @Test func givesEachRequestOnAConnectionKeptAliveTheWholeLimit() throws {
         let server = HTTPServer(limits: Self.limits(seconds: 1)) { request in .text(200, request.path) }

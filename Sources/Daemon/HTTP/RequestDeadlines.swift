@@ -9,7 +9,8 @@ import Synchronization
 /// request is in, the deadline is off until the answer has gone out, so a push parked until its commit is never
 /// cut off. A watch that runs several times per limit shuts down the socket of each connection past its deadline;
 /// libmicrohttpd then reads the end of the stream and closes the connection as it closes any other, so the
-/// descriptor is never closed behind its back.
+/// descriptor is never closed behind its back. The watch pauses while no connection is open, so that an idle
+/// daemon is not woken every second.
 final class RequestDeadlines: @unchecked Sendable {
     /// One connection's socket and deadline; the connection's socket context.
     final class Watch: Sendable {
@@ -24,9 +25,12 @@ final class RequestDeadlines: @unchecked Sendable {
     }
 
     private let limit: UInt64
+    // `lock` guards `watches`, `timer` and `ticking`.
     private let lock = NSLock()
     private var watches: [ObjectIdentifier: Watch] = [:]
     private var timer: DispatchSourceTimer?
+    /// Whether `timer` is resumed: only while connections are open.
+    private var ticking = false
 
     /// Deadlines `limitSeconds` after each connection's opening or answer.
     init(limitSeconds: UInt32) {
@@ -38,13 +42,30 @@ final class RequestDeadlines: @unchecked Sendable {
     /// Starts watching a connection that has just opened on `socket`.
     func opened(socket: Int32) -> Watch {
         let watch = Watch(socket: socket, deadline: Self.now() + limit)
-        lock.withLock { watches[ObjectIdentifier(watch)] = watch }
+        lock.withLock {
+            watches[ObjectIdentifier(watch)] = watch
+            tick(!watches.isEmpty)
+        }
         return watch
     }
 
     /// Stops watching a connection that libmicrohttpd is closing (before it closes the socket).
     func closed(_ watch: Watch) {
-        _ = lock.withLock { watches.removeValue(forKey: ObjectIdentifier(watch)) }
+        lock.withLock {
+            watches.removeValue(forKey: ObjectIdentifier(watch))
+            tick(!watches.isEmpty)
+        }
+    }
+
+    /// Whether the watch runs, for the tests: only while connections are open.
+    var isWatching: Bool { lock.withLock { ticking } }
+
+    /// Resumes or suspends the timer to match `wanted`; under `lock`. Suspensions and resumptions of a dispatch
+    /// source must balance, hence `ticking`.
+    private func tick(_ wanted: Bool) {
+        guard let timer, wanted != ticking else { return }
+        if wanted { timer.resume() } else { timer.suspend() }
+        ticking = wanted
     }
 
     /// The connection's request is in: no deadline until its answer has gone.
@@ -83,13 +104,22 @@ final class RequestDeadlines: @unchecked Sendable {
             deadline: .now() + .nanoseconds(Int(interval)), repeating: .nanoseconds(Int(interval)),
             leeway: .nanoseconds(Int(interval / 10)))
         timer.setEventHandler { [weak self] in self?.cutOff(now: Self.now()) }
-        timer.resume()
-        self.timer = timer
+        lock.withLock {
+            self.timer = timer
+            ticking = false
+            tick(!watches.isEmpty)
+        }
     }
 
     /// Stops watching; call after the server has stopped.
     func stop() {
-        timer?.cancel()
-        timer = nil
+        lock.withLock {
+            guard let timer else { return }
+            // A suspended source must be resumed before it is cancelled, or it is never released.
+            if !ticking { timer.resume() }
+            timer.cancel()
+            self.timer = nil
+            ticking = false
+        }
     }
 }
