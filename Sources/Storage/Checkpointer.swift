@@ -54,11 +54,11 @@ final class Checkpointer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Counts a commit; every `commitsPerCheckpoint` of them wake the thread.
+    /// Counts a commit; the first after an idle spell and every `commitsPerCheckpoint` of them wake the thread.
     func committed() {
         condition.withLock {
             commits += 1
-            if commits >= Self.commitsPerCheckpoint { condition.signal() }
+            if commits == 1 || commits >= Self.commitsPerCheckpoint { condition.signal() }
         }
     }
 
@@ -86,6 +86,8 @@ final class Checkpointer: @unchecked Sendable {
     private func run() {
         while true {
             let go: Bool = condition.withLock {
+                // Nothing to copy, nothing to wake for: an idle daemon's thread sleeps until the next commit.
+                while !stopped && commits == 0 { condition.wait() }
                 let deadline = Date() + 1
                 while !stopped && commits < Self.commitsPerCheckpoint && condition.wait(until: deadline) {}
                 defer { commits = 0 }

@@ -7,6 +7,23 @@ import Testing
 @Suite struct StoreFile {
     let folder = TemporaryFolder()
 
+    /// The checkpointer sleeps while nothing is committed, and a lone commit after that still reaches the
+    /// database file (within a second), not only the log.
+    @Test func aLoneCommitAfterAnIdleSpellIsCopiedIntoTheDatabaseFile() throws {
+        let store = try Store(directory: folder.path)
+        defer { store.close() }
+        let path = folder.path + "/" + Store.fileName
+        func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        Thread.sleep(forTimeInterval: 0.2)
+        let before = size()
+
+        _ = try store.accept(event("big", raw: String(repeating: "x", count: 200_000)))
+
+        let deadline = Date() + 5
+        while size() < before + 200_000 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(size() >= before + 200_000, "file \(size()) bytes, \(before) before")
+    }
+
     @Test func migrationsRunOnceAcrossOpens() throws {
         let first = try Store(directory: folder.path)
         #expect(first.migrationsApplied == Schema.migrations.count)
