@@ -35,11 +35,13 @@ final class Checkpointer: @unchecked Sendable {
     }
 
     private let connection: Connection
-    /// Guards `commits`, `stopped` and `restartWanted`.
+    /// Guards `commits`, `stopped`, `restartWanted` and `idle`.
     private let condition = NSCondition()
     private var commits = 0
     private var stopped = false
     private var restartWanted = false
+    /// Whether the thread sleeps until the next commit, which must then wake it.
+    private var idle = false
     private let ended = DispatchSemaphore(value: 0)
 
     init(path: String, restartPages: Int = Checkpointer.defaultRestartPages) throws(StoreError) {
@@ -54,11 +56,11 @@ final class Checkpointer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Counts a commit; the first after an idle spell and every `commitsPerCheckpoint` of them wake the thread.
+    /// Counts a commit; the first after an idle spell and every `commitsPerCheckpoint`-th wake the thread.
     func committed() {
         condition.withLock {
             commits += 1
-            if commits == 1 || commits >= Self.commitsPerCheckpoint { condition.signal() }
+            if (commits == 1 && idle) || commits >= Self.commitsPerCheckpoint { condition.signal() }
         }
     }
 
@@ -87,7 +89,9 @@ final class Checkpointer: @unchecked Sendable {
         while true {
             let go: Bool = condition.withLock {
                 // Nothing to copy, nothing to wake for: an idle daemon's thread sleeps until the next commit.
+                idle = true
                 while !stopped && commits == 0 { condition.wait() }
+                idle = false
                 let deadline = Date() + 1
                 while !stopped && commits < Self.commitsPerCheckpoint && condition.wait(until: deadline) {}
                 defer { commits = 0 }
