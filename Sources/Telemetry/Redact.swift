@@ -1,3 +1,5 @@
+import Foundation
+
 /// Masks personal data before it reaches a log line.
 public enum Redact {
     /// Metadata keys whose values are phone numbers and are masked by every log sink.
@@ -25,7 +27,7 @@ public enum Redact {
         var out = metadata
         for (key, value) in metadata {
             let lower = key.lowercased()
-            if phoneKeyMarkers.contains(where: { lower.contains($0) }) {
+            if phoneKeyMarkers.contains(where: { lower.containsBytes($0) }) {
                 out[key] = phone(value)
             } else if freeTextKeys.contains(lower) {
                 out[key] = mobilesInText(value)
@@ -77,4 +79,22 @@ public enum Redact {
 
 extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+extension String {
+    /// Whether this text's UTF-8 holds the bytes of `part`; for an ASCII `part`, whether the text contains it.
+    /// Foundation's `contains` converts both to UTF-16 first, on every call.
+    func containsBytes(_ part: String) -> Bool {
+        var text = self
+        var part = part
+        return text.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
+                for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+                    if memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 { return true }
+                }
+                return false
+            }
+        }
+    }
 }

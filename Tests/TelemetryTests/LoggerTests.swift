@@ -1,6 +1,7 @@
 import Foundation
-import Telemetry
 import Testing
+
+@testable import Telemetry
 
 @Suite struct LoggerTests {
     @Test func aLogfmtLineReadsBackWithFixedFieldsFirstAndKeysSorted() throws {
@@ -83,6 +84,25 @@ import Testing
         #expect(line.contains("msg=\"bad ***\"") && line.contains("key=***"))
         // Too short to be a secret worth garbling a line for.
         #expect(line.contains("short=abc"))
+    }
+
+    /// Secrets are found wherever they stand: at either end, next to Chinese text, repeated; and one with
+    /// characters beyond ASCII too.
+    @Test func secretsAreFoundAtEitherEndBesideOtherTextAndBeyondASCII() {
+        let capture = Capture()
+        let sink = LogSink(format: .logfmt, secrets: ["k3y-9Zq", "密码口令"], write: { capture.append($0) })
+        let values = [
+            "a": "k3y-9Zq", "b": "门店k3y-9Zq", "c": "k3y-9Zq门店", "d": "x k3y-9Zq y k3y-9Zq", "e": "k3y-9Z",
+            "f": "是密码口令吗",
+        ]
+        Logger(sink: sink).error("k3y-9Zq", values)
+        let line = capture.lines.joined()
+        #expect(!line.contains("k3y-9Zq") && !line.contains("密码口令"))
+        let fields = Dictionary(uniqueKeysWithValues: Logfmt.parse(line).map { ($0.key, $0.value) })
+        #expect(fields["msg"] == "***")
+        #expect(fields["a"] == "***" && fields["b"] == "门店***" && fields["c"] == "***门店")
+        #expect(fields["d"] == "x *** y ***" && fields["e"] == "k3y-9Z" && fields["f"] == "是***吗")
+        #expect(LogSink.holds("", "k3y-9Zq") == false && LogSink.holds("k3y", "k3y-9Zq") == false)
     }
 
     @Test func phoneNumbersInMetadataAreMaskedInBothFormats() {
