@@ -85,7 +85,7 @@ listen: 127.0.0.1:18080
 data: $dir/data
 rules: $dir/rules
 callback: {token: $TOKEN, aes_key: $AES_KEY, receive_id: ""}
-log: {level: warning}
+log: {level: ${LOG_LEVEL:-warning}}
 channels:
   sink: {type: webhook, url: "$sink"}
 YAML
