@@ -12,7 +12,8 @@ public final class LogSink: @unchecked Sendable {
     private let now: @Sendable () -> Date
     private let lock = NSLock()
     private var minimumLevel: LogLevel
-    private let secrets: [String]
+    /// Longest first, each with whether it is all ASCII (`holds`), which is known once.
+    private let secrets: [(text: String, ascii: Bool)]
 
     /// A sink writing `format` lines at or above `level`.
     /// - Parameters:
@@ -29,6 +30,7 @@ public final class LogSink: @unchecked Sendable {
         self.minimumLevel = level
         // Longest first, so a secret that contains another is replaced whole.
         self.secrets = Array(Set(secrets.filter { $0.count >= 4 })).sorted { $0.count > $1.count }
+            .map { ($0, $0.utf8.allSatisfy { $0 < 0x80 }) }
         self.now = now
         self.write = write
     }
@@ -54,8 +56,8 @@ public final class LogSink: @unchecked Sendable {
     /// `text` with every configured secret replaced by `***`.
     private func scrub(_ text: String) -> String {
         var out = text
-        for secret in secrets where Self.holds(out, secret) {
-            out = out.replacingOccurrences(of: secret, with: "***")
+        for secret in secrets where Self.holds(out, secret.text, ascii: secret.ascii) {
+            out = out.replacingOccurrences(of: secret.text, with: "***")
         }
         return out
     }
@@ -64,8 +66,8 @@ public final class LogSink: @unchecked Sendable {
     /// `contains` converted the text to UTF-16 for every secret, in the message and every value of every line,
     /// 6 % of the daemon's CPU at the info level. ASCII has no other spelling, so the bytes find every occurrence
     /// Foundation finds; a secret with other characters is still looked for as Foundation compares text.
-    static func holds(_ text: String, _ secret: String) -> Bool {
-        secret.utf8.allSatisfy { $0 < 0x80 } ? text.containsBytes(secret) : text.contains(secret)
+    static func holds(_ text: String, _ secret: String, ascii: Bool) -> Bool {
+        ascii ? text.containsBytes(secret) : text.contains(secret)
     }
 
     /// Writes `line` and a newline to standard error in one call.
