@@ -28,8 +28,22 @@ import Testing
         #expect(throws: JSONError.self) { try JSONValue.parse(bomb) }
     }
 
-    @Test func rejectsInvalidUTF8() {
-        #expect(throws: JSONError.self) { try JSONValue.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    /// Each ill-formed sequence alone, and between Chinese text, where a repair might pass for the real thing: a
+    /// truncated four-byte sequence and the replacement character it would become are both three bytes.
+    @Test(
+        arguments: [
+            [0xFF, 0xFE], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF0, 0x9F, 0x98], [0xF4, 0x90, 0x80, 0x80], [0x80],
+            [0xE6, 0x88],
+        ] as [[UInt8]])
+    func rejectsInvalidUTF8(_ sequence: [UInt8]) {
+        #expect(throws: JSONError.self) { try JSONValue.parse([0x22] + sequence + [0x22]) }
+        let chinese = Array("张杨".utf8)
+        #expect(throws: JSONError.self) { try JSONValue.parse([0x22] + chinese + sequence + chinese + [0x22]) }
+    }
+
+    @Test func keepsValidUTF8ByteForByte() throws {
+        let text = "张杨 \u{FFFD} 😀 é \u{10FFFF}"
+        #expect(try JSONValue.parse([0x22] + Array(text.utf8) + [0x22]) == .string(text))
     }
 
     /// Strings are scanned eight bytes at a time: put each kind of special byte at every position of the first
