@@ -150,9 +150,10 @@ extension JSONValue {
         guard let base = bytes.baseAddress else { return from }
         let count = bytes.count
         var index = from
-        while index + 8 <= count,
-            !mayHoldStringSpecial(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-        {
+        while index + 8 <= count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            let special = stringSpecialBytes(word)
+            if special != 0 { return index + special.trailingZeroBitCount / 8 }
             index += 8
         }
         while index < count, escapeExtra(base[index]) == 0 { index += 1 }
