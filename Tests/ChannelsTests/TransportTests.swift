@@ -23,6 +23,24 @@ import Testing
         #expect(named.map(\.1) == ["two  words", "7", "z"])
     }
 
+    /// A finished transfer's handle is reset before the next one takes it: nothing of one request reaches the next.
+    @Test func aReusedTransferCarriesNothingOfTheRequestBefore() async throws {
+        let server = try FakeHTTPServer()
+        defer { server.stop() }
+        let fresh = HTTPClient()
+        let first = OutboundRequest(
+            method: "PUT", url: server.url + "/first", headers: [("X-First", "1")], body: Array("one".utf8),
+            username: "user", password: "secret")
+        _ = await fresh.perform(first)
+        _ = await fresh.perform(OutboundRequest(method: "GET", url: server.url + "/second"))
+        #expect(server.waitForRequests(count: 2))
+        let seen = server.requests
+        try #require(seen.count == 2)
+        #expect(seen[0].method == "PUT" && seen[0].header("Authorization") != nil && seen[0].header("X-First") == "1")
+        #expect(seen[1].method == "GET" && seen[1].path == "/second" && seen[1].body.isEmpty)
+        #expect(seen[1].header("Authorization") == nil && seen[1].header("X-First") == nil)
+    }
+
     /// A line break in a request header's value is dropped, so the value cannot start a header of its own.
     @Test func aLineBreakInARequestHeaderCannotAddAnother() async throws {
         let server = try FakeHTTPServer()

@@ -17,9 +17,10 @@ final class Transfer: @unchecked Sendable {
         self.completion = completion
     }
 
-    /// Makes and configures the easy handle; a failure result when that is impossible.
-    func prepare() -> TransportResult? {
-        guard let handle = curl_easy_init() else {
+    /// Configures the easy handle `handle`, fresh or reset, and takes it over; a failure result when that is
+    /// impossible (nil `handle`: libcurl could not make one).
+    func prepare(_ handle: UnsafeMutableRawPointer?) -> TransportResult? {
+        guard let handle else {
             return .failure(code: -1, message: "cannot create a transfer", timedOut: false)
         }
         easy = handle
@@ -97,13 +98,20 @@ final class Transfer: @unchecked Sendable {
         return .failure(code: Int(code.rawValue), message: message, timedOut: code == CURLE_OPERATION_TIMEDOUT)
     }
 
-    /// Releases the handle and lists and hands `result` to the completion.
+    /// Releases the handle, unless `detach` has taken it, and the lists, and hands `result` to the completion.
     func finish(_ result: TransportResult) {
         if let easy { curl_easy_cleanup(easy) }
         easy = nil
         for item in lists { curl_slist_free_all(item) }
         lists = []
         completion(result)
+    }
+
+    /// Takes the easy handle away from the transfer, for another to reuse; `finish` then leaves it alone. Read the
+    /// result first: it comes from the handle.
+    func detach() -> UnsafeMutableRawPointer? {
+        defer { easy = nil }
+        return easy
     }
 
     private func list(_ lines: [String]) -> UnsafeMutablePointer<curl_slist>? {
