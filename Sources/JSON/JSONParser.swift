@@ -241,6 +241,13 @@ private struct JSONParser {
     /// over the encoding and looked two types' metadata up at run time for each string, about 1,300
     /// instructions; without it, parsing and freeing the fixture's push (Chinese names) takes 7 % fewer.
     func makeString(_ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool) throws(JSONError) -> String {
+        if ascii && bytes.count <= 15 {
+            // A string this short is kept inline, and made in place without a second look at its bytes: most of
+            // a push's names and values (String(decoding:) checked each again, then copied it a byte at a time).
+            return String(unsafeUninitializedCapacity: bytes.count) { target in
+                target.initialize(fromContentsOf: bytes)
+            }
+        }
         var text = String(decoding: bytes, as: UTF8.self)
         if ascii { return text }
         // Never empty: an empty string is ASCII.
