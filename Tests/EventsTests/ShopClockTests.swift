@@ -44,6 +44,11 @@ import Testing
         #expect(shanghai.format(date, pattern: "MM月dd日 HH:mm") == "10月15日 18:30")
         let early = try #require(shanghai.parse("2025-01-02 03:04:05"))
         #expect(shanghai.format(early, pattern: "dd/MM/yyyy HHmmss") == "02/01/2025 030405")
+        // A token cut short is kept as text; a year past four digits is written whole.
+        #expect(shanghai.format(date, pattern: "yyyyy M m s H") == "2024y M m s H")
+        #expect(shanghai.format(date, pattern: "") == "")
+        let far = Date(timeIntervalSince1970: 253_402_300_800)  // 10000-01-01 00:00:00 UTC
+        #expect(ShopClock(timeZone: TimeZone(identifier: "UTC")!).format(far, pattern: "yyyy-MM") == "10000-01")
     }
 
     @Test func formatAndParseAgreeAcrossManyDays() {
