@@ -1,5 +1,15 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+
+    private let systemWrite = Glibc.write
+#else
+    import Darwin
+
+    private let systemWrite = Darwin.write
+#endif
+
 /// Where log lines go: formats each accepted record as one line and hands it to a write function.
 ///
 /// Shared by every `Logger` of the process. `lock` guards `minimumLevel` and serializes writes, so lines from
@@ -8,7 +18,8 @@ import Foundation
 public final class LogSink: @unchecked Sendable {
     /// The line format.
     public let format: LogFormat
-    private let write: @Sendable (String) -> Void
+    /// Where lines go; nil for standard error, which is written the line's bytes as they are.
+    private let write: (@Sendable (String) -> Void)?
     private let now: @Sendable () -> Date
     private let lock = NSLock()
     private var minimumLevel: LogLevel
@@ -20,11 +31,11 @@ public final class LogSink: @unchecked Sendable {
     ///   - secrets: values that must never be written (tokens, keys, passwords); shorter than 4 characters
     ///     they are ignored, as replacing them would garble lines without protecting anything.
     ///   - now: the clock for the `ts` field (fixed only in tests).
-    ///   - write: receives each line without its newline; by default it goes to standard error.
+    ///   - write: receives each line without its newline; nil (the default) writes it to standard error.
     public init(
         format: LogFormat = .logfmt, level: LogLevel = .info, secrets: [String] = [],
         now: @escaping @Sendable () -> Date = { Date() },
-        write: @escaping @Sendable (String) -> Void = LogSink.writeToStandardError
+        write: (@Sendable (String) -> Void)? = nil
     ) {
         self.format = format
         self.minimumLevel = level
@@ -45,12 +56,28 @@ public final class LogSink: @unchecked Sendable {
     public func accepts(_ level: LogLevel) -> Bool { level >= self.level }
 
     /// Formats and writes one record, unless its level is below the sink's.
+    ///
+    /// The line is put together outside the lock, in one pass over the metadata, and written to standard error in
+    /// one call without becoming a string.
     public func log(_ level: LogLevel, _ message: String, _ metadata: [String: String]) {
         guard accepts(level) else { return }
-        let kept = Redact.metadata(metadata.filter { !$0.value.isEmpty }).mapValues(scrub)
-        let line = LogLine.render(
-            format: format, timestamp: now(), level: level, message: scrub(message), metadata: kept)
-        lock.withLock { write(line) }
+        var fields: [(key: String, value: String)] = []
+        fields.reserveCapacity(metadata.count)
+        for (key, value) in metadata where !value.isEmpty {
+            fields.append((key, scrub(Redact.value(value, forKey: key))))
+        }
+        fields.sort { $0.key < $1.key }
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        LogLine.write(
+            format: format, timestamp: now(), level: level, message: scrub(message), fields: fields, into: &line)
+        guard let write else {
+            line.append(0x0A)
+            lock.withLock { Self.writeAll(line, to: STDERR_FILENO) }
+            return
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        lock.withLock { write(text) }
     }
 
     /// `text` with every configured secret replaced by `***`.
@@ -72,6 +99,27 @@ public final class LogSink: @unchecked Sendable {
 
     /// Writes `line` and a newline to standard error in one call.
     @Sendable public static func writeToStandardError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        var bytes = Array(line.utf8)
+        bytes.append(0x0A)
+        writeAll(bytes, to: STDERR_FILENO)
+    }
+
+    /// Writes all of `bytes` to `descriptor`, again after an interruption or a short write; a failure (a closed
+    /// standard error) drops the line, since there is nowhere left to report it.
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let written = systemWrite(descriptor, base + offset, raw.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
     }
 }

@@ -25,15 +25,60 @@ public enum Redact {
     /// numbers inside free-text values (`reason`, `error`) masked too.
     public static func metadata(_ metadata: [String: String]) -> [String: String] {
         var out = metadata
-        for (key, value) in metadata {
-            let lower = key.lowercased()
-            if phoneKeyMarkers.contains(where: { lower.containsBytes($0) }) {
-                out[key] = phone(value)
-            } else if freeTextKeys.contains(lower) {
-                out[key] = mobilesInText(value)
-            }
-        }
+        for (key, text) in metadata { out[key] = value(text, forKey: key) }
         return out
+    }
+
+    /// `value` as `metadata` leaves it under `key`: masked when the key is phone-like, with the mobile numbers in
+    /// it masked when the key is a free-text one, else as it is.
+    public static func value(_ value: String, forKey key: String) -> String {
+        switch kind(ofKey: key) {
+        case .phone: return phone(value)
+        case .freeText: return mobilesInText(value)
+        case .plain: return value
+        }
+    }
+
+    private enum KeyKind { case phone, freeText, plain }
+
+    /// What a key's values are. Most keys are short ASCII constants (`event.id`, `rule`): their bytes are
+    /// compared without case in place, instead of lowercasing each key through the Unicode tables for every value
+    /// of every line. A key with other characters is lowercased as before.
+    private static func kind(ofKey key: String) -> KeyKind {
+        var key = key
+        let ascii: KeyKind? = key.withUTF8 { bytes in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            for marker in phoneKeyMarkers where contains(bytes, lowercase: marker) { return .phone }
+            for name in freeTextKeys where bytes.count == name.utf8.count && contains(bytes, lowercase: name) {
+                return .freeText
+            }
+            return .plain
+        }
+        if let ascii { return ascii }
+        let lower = key.lowercased()
+        if phoneKeyMarkers.contains(where: { lower.containsBytes($0) }) { return .phone }
+        return freeTextKeys.contains(lower) ? .freeText : .plain
+    }
+
+    /// Whether ASCII `bytes` hold the lowercase ASCII `part`, letters compared without case.
+    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, lowercase part: String) -> Bool {
+        let part = part.utf8
+        guard let first = part.first, bytes.count >= part.count else { return false }
+        var start = 0
+        while start + part.count <= bytes.count {
+            if bytes[start] | 0x20 == first {
+                var offset = 0
+                for expected in part {
+                    let byte = bytes[start + offset]
+                    let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                    if lower != expected { break }
+                    offset += 1
+                }
+                if offset == part.count { return true }
+            }
+            start += 1
+        }
+        return false
     }
 
     /// `text` with every run of exactly 11 ASCII digits that starts with 1 (a mainland mobile number, as an SMS

@@ -41,6 +41,32 @@ import Testing
         #expect(object["meta.level"] == "shadowed")
     }
 
+    /// Keys that would break a pair are mended, and a key named like a fixed field moves aside, in both formats.
+    @Test func awkwardKeysAndFixedFieldNamesKeepTheLineReadable() throws {
+        let capture = Capture()
+        let metadata = ["a b=\"c": "1", "": "2", "msg": "3", "预约": "4"]
+        Logger(sink: capture.sink(.logfmt)).info("m", metadata)
+        Logger(sink: capture.sink(.json)).info("m", metadata)
+        #expect(Logfmt.parse(capture.lines[0]).map(\.key) == ["ts", "level", "msg", "_", "a_b__c", "meta.msg", "预约"])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(capture.lines[1].utf8)) as? [String: String])
+        #expect(object["a b=\"c"] == "1" && object[""] == "2" && object["meta.msg"] == "3" && object["msg"] == "m")
+        #expect(object["预约"] == "4")
+        #expect(capture.lines[1].contains(#""\u007f""#) == false)
+        Logger(sink: capture.sink(.json)).info("del\u{7F}")
+        #expect(capture.lines[2].contains(#""msg":"del\u007f""#))
+    }
+
+    /// Times before 1970, on a leap day and at the end of a day are written as RFC 3339 with milliseconds.
+    @Test(arguments: [
+        (0.0, "1970-01-01T00:00:00.000Z"), (-0.5, "1969-12-31T23:59:59.500Z"),
+        (951_782_400.5, "2000-02-29T00:00:00.500Z"), (1_796_342_399.999, "2026-12-03T23:59:59.999Z"),
+        (253_402_300_799.0, "9999-12-31T23:59:59.000Z"),
+    ])
+    func timestampsAreWrittenInUTCWithMilliseconds(_ seconds: Double, _ text: String) {
+        #expect(Timestamp.iso8601(Date(timeIntervalSince1970: seconds)) == text)
+    }
+
     @Test func linesBelowTheSinkLevelAreDropped() {
         let capture = Capture()
         let sink = capture.sink(.logfmt, level: .warning)
@@ -116,6 +142,12 @@ import Testing
         }
         // Only phone-like keys are masked; an order number of the same shape is left alone.
         #expect(capture.lines.allSatisfy { $0.contains("13812341234") })
+        // Keys are matched without case, and one with characters beyond ASCII as well.
+        let others = ["USER_PHONE_2": "13900001111", "Reason": "to 13700002222 failed", "联系phone": "13600003333"]
+        #expect(
+            Redact.metadata(others) == [
+                "USER_PHONE_2": "139****1111", "Reason": "to 137****2222 failed", "联系phone": "136****3333",
+            ])
     }
 
     @Test func linesFromManyThreadsNeverInterleave() {
