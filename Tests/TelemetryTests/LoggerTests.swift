@@ -47,12 +47,12 @@ import Testing
         let metadata = ["a b=\"c": "1", "": "2", "msg": "3", "预约": "4"]
         Logger(sink: capture.sink(.logfmt)).info("m", metadata)
         Logger(sink: capture.sink(.json)).info("m", metadata)
-        #expect(Logfmt.parse(capture.lines[0]).map(\.key) == ["ts", "level", "msg", "_", "a_b__c", "meta.msg", "预约"])
+        let keys = Logfmt.parse(capture.lines[0]).map(\.key)
+        #expect(keys == ["ts", "level", "msg", "_", "a_b__c", "meta.msg", "预约"])
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(capture.lines[1].utf8)) as? [String: String])
         #expect(object["a b=\"c"] == "1" && object[""] == "2" && object["meta.msg"] == "3" && object["msg"] == "m")
         #expect(object["预约"] == "4")
-        #expect(capture.lines[1].contains(#""\u007f""#) == false)
         Logger(sink: capture.sink(.json)).info("del\u{7F}")
         #expect(capture.lines[2].contains(#""msg":"del\u007f""#))
     }
