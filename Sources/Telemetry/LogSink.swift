@@ -60,9 +60,17 @@ public final class LogSink: @unchecked Sendable {
     /// The line is put together outside the lock, in one pass over the metadata, and written to standard error in
     /// one call without becoming a string.
     public func log(_ level: LogLevel, _ message: String, _ metadata: [String: String]) {
+        log(level, message, context: [:], metadata)
+    }
+
+    /// `log` of `context` merged with `metadata`, whose values win, without merging them into a new dictionary.
+    func log(_ level: LogLevel, _ message: String, context: [String: String], _ metadata: [String: String]) {
         guard accepts(level) else { return }
         var fields: [(key: String, value: String)] = []
-        fields.reserveCapacity(metadata.count)
+        fields.reserveCapacity(context.count + metadata.count)
+        for (key, value) in context where !value.isEmpty && metadata[key] == nil {
+            fields.append((key, scrub(Redact.value(value, forKey: key))))
+        }
         for (key, value) in metadata where !value.isEmpty {
             fields.append((key, scrub(Redact.value(value, forKey: key))))
         }

@@ -30,8 +30,9 @@ public struct Logger: Sendable {
     /// level is logged: a line filtered out costs no dictionary (one per push and per send, on the hot path).
     public func log(_ level: LogLevel, _ message: String, _ metadata: @autoclosure () -> [String: String] = [:]) {
         guard sink.accepts(level) else { return }
-        let metadata = metadata()
-        sink.log(level, message, metadata.isEmpty ? self.metadata : self.metadata.merging(metadata) { _, new in new })
+        // The sink reads the context and the call's metadata side by side: merging them built a third
+        // dictionary for every line of a send.
+        sink.log(level, message, context: self.metadata, metadata())
     }
 
     /// Detail for debugging.

@@ -90,6 +90,9 @@ import Testing
         let second = Dictionary(uniqueKeysWithValues: Logfmt.parse(capture.lines[1]).map { ($0.key, $0.value) })
         #expect(first["attempt"] == "2" && first["channel"] == "wecom" && first["job"] == "j1")
         #expect(second["attempt"] == "3" && second["job"] == nil)
+        // An empty value given at the call leaves the context's out of the line too.
+        base.info("notification sent", ["channel": ""])
+        #expect(Logfmt.parse(capture.lines[2]).map(\.key) == ["ts", "level", "msg", "attempt"])
     }
 
     @Test func metadataWithAnEmptyValueIsLeftOutOfTheLine() {
