@@ -30,10 +30,7 @@ for port in 18080 18081 18091 18093; do
 done
 machine_info >"$OUT/machine.md"
 
-PUSHES=$BENCH_DIR/out/pushes-$POOL.jsonl
-if [[ ! -s $PUSHES ]]; then
-  "$PY" "$BENCH_DIR/ingest/gen_pushes.py" --count "$POOL" --out "$PUSHES"
-fi
+push_pool "$POOL"
 
 threads_for() { if (($1 < 2)); then echo 1; else echo 2; fi; }
 

@@ -23,14 +23,8 @@ trap 'exit 130' INT TERM
 for port in 18080 18091; do
   require_free_port "$port"
 done
-PUSHES=$BENCH_DIR/out/pushes-$POOL.jsonl
-[[ -s $PUSHES ]] || "$PY" "$BENCH_DIR/ingest/gen_pushes.py" --count "$POOL" --out "$PUSHES"
-
-sed "s#@DIR@#$OUT/nginx#g" "$BENCH_DIR/ingest/nginx.conf.in" >"$OUT/nginx.conf"
-mkdir -p "$OUT/nginx"
-start_bg nginx "$OUT/nginx/stdout.log" nginx -p "$OUT/nginx" -c "$OUT/nginx.conf" -e "$OUT/nginx/error.log" \
-  -g "daemon off;"
-wait_http http://127.0.0.1:18091/ 10
+push_pool "$POOL"
+start_nginx_sink "$OUT"
 
 # cpu_ticks PID / switches PID / written PID: the process's user+system clock ticks; its threads' context
 # switches; the bytes it has passed to write calls (the log, the store, sockets).

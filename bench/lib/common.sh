@@ -76,6 +76,23 @@ rss_kb() {
   echo "$total"
 }
 
+# start_nginx_sink DIR: nginx from ingest/nginx.conf.in with its files under DIR/nginx, the webhook sink on
+# 127.0.0.1:18091 that the daemon's rule sends to; waits until it answers.
+start_nginx_sink() {
+  local dir=$1
+  mkdir -p "$dir/nginx"
+  sed "s#@DIR@#$dir/nginx#g" "$BENCH_DIR/ingest/nginx.conf.in" >"$dir/nginx.conf"
+  start_bg nginx "$dir/nginx/stdout.log" nginx -p "$dir/nginx" -c "$dir/nginx.conf" -e "$dir/nginx/error.log" \
+    -g "daemon off;"
+  wait_http http://127.0.0.1:18091/ 10
+}
+
+# push_pool COUNT: sets PUSHES to the file of COUNT encrypted pushes, writing it first if it is not there yet.
+push_pool() {
+  PUSHES=$BENCH_DIR/out/pushes-$1.jsonl
+  [[ -s $PUSHES ]] || "$PY" "$BENCH_DIR/ingest/gen_pushes.py" --count "$1" --out "$PUSHES"
+}
+
 # write_scrm_config DIR SINK_URL: a scrm-notify config and one rule sending each booking to the webhook sink.
 write_scrm_config() {
   local dir=$1 sink=$2
