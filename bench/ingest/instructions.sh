@@ -16,15 +16,7 @@ CONNS=${CONNS:-8}
 POOL=${POOL:-200000}
 BIN=${BIN:-$SCRM_BIN}
 OUT=${OUT:-$BENCH_DIR/out/instructions-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$OUT"
-trap stop_all EXIT
-trap 'exit 130' INT TERM
-
-for port in 18080 18091; do
-  require_free_port "$port"
-done
-push_pool "$POOL"
-start_nginx_sink "$OUT"
+push_run_setup "$OUT" "$POOL"
 
 dir=$OUT/run
 write_scrm_config "$dir" http://127.0.0.1:18091/hook

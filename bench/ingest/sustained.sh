@@ -16,15 +16,7 @@ RUNS=${RUNS:-1}
 POOL=${POOL:-200000}
 BIN=${BIN:-$SCRM_BIN}
 OUT=${OUT:-$BENCH_DIR/out/sustained-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$OUT"
-trap stop_all EXIT
-trap 'exit 130' INT TERM
-
-for port in 18080 18091; do
-  require_free_port "$port"
-done
-push_pool "$POOL"
-start_nginx_sink "$OUT"
+push_run_setup "$OUT" "$POOL"
 
 # cpu_ticks PID / switches PID / written PID: the process's user+system clock ticks; its threads' context
 # switches; the bytes it has passed to write calls (the log, the store, sockets).

@@ -87,6 +87,20 @@ start_nginx_sink() {
   wait_http http://127.0.0.1:18091/ 10
 }
 
+# push_run_setup OUT POOL: the start of a run that pushes to a daemon sending to the nginx sink: OUT made, every
+# server stopped when the script exits, ports 18080 and 18091 checked free, PUSHES set, the sink started.
+push_run_setup() {
+  mkdir -p "$1"
+  trap stop_all EXIT
+  trap 'exit 130' INT TERM
+  local port
+  for port in 18080 18091; do
+    require_free_port "$port"
+  done
+  push_pool "$2"
+  start_nginx_sink "$1"
+}
+
 # push_pool COUNT: sets PUSHES to the file of COUNT encrypted pushes, writing it first if it is not there yet.
 push_pool() {
   PUSHES=$BENCH_DIR/out/pushes-$1.jsonl
