@@ -104,25 +104,11 @@ public struct ShopClock: Sendable {
         return true
     }
 
-    /// `value` in decimal, zero-padded to `width`, as `String(value)` padded on the left would read.
+    /// `value` in decimal, zero-padded on the left to `width`.
     private static func write(_ value: Int, width: Int, into out: inout [UInt8]) {
-        let text = value < 0 ? Array(String(value).utf8) : []
-        if value < 0 {
-            for _ in text.count..<max(width, text.count) { out.append(UInt8(ascii: "0")) }
-            out.append(contentsOf: text)
-            return
-        }
-        var power = 1
-        var count = 1
-        while power <= value / 10 {
-            power *= 10
-            count += 1
-        }
-        for _ in count..<max(width, count) { out.append(UInt8(ascii: "0")) }
-        while power > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(value / power % 10))
-            power /= 10
-        }
+        let digits = String(value).utf8
+        for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
+        out.append(contentsOf: digits)
     }
 
     /// The zone's offset for a wall-clock time given as seconds since 1970 read as if it were UTC.
