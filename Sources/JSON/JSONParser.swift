@@ -264,8 +264,7 @@ private struct JSONParser {
     /// character or the end of the input), and 0x80 when any of them is non-ASCII, else 0.
     ///
     /// Eight bytes are tested at a time, and the word holding the end gives its place (`stringSpecialBytes`):
-    /// most strings of a push are shorter than sixteen bytes, and ending each byte by byte was a fifth of the
-    /// parse.
+    /// most strings of a push are shorter than sixteen bytes, so nearly every scan used to end byte by byte.
     static func plainRun(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> (Int, UInt8) {
         guard let base = bytes.baseAddress else { return (from, 0) }
         let tops: UInt64 = 0x8080_8080_8080_8080

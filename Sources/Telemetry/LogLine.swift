@@ -5,16 +5,6 @@ import Foundation
 /// Put together from strings joined and concatenated, with each value walked scalar by scalar, a line took about
 /// 55,000 instructions; at the default info level a push writes three.
 enum LogLine {
-    /// A line as text, metadata in key order (for tests and callers that want a string).
-    static func render(
-        format: LogFormat, timestamp: Date, level: LogLevel, message: String, metadata: [String: String]
-    ) -> String {
-        var out: [UInt8] = []
-        let fields = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-        write(format: format, timestamp: timestamp, level: level, message: message, fields: fields, into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// Appends the line to `out`, without a newline: `ts`, `level` and `msg` first, then `fields` in the order
     /// given. A field named like one of the first three is written as `meta.<name>`.
     static func write(

@@ -105,13 +105,6 @@ public final class LogSink: @unchecked Sendable {
         ascii ? text.containsBytes(secret) : text.contains(secret)
     }
 
-    /// Writes `line` and a newline to standard error in one call.
-    @Sendable public static func writeToStandardError(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(0x0A)
-        writeAll(bytes, to: STDERR_FILENO)
-    }
-
     /// Writes all of `bytes` to `descriptor`, again after an interruption or a short write; a failure (a closed
     /// standard error) drops the line, since there is nowhere left to report it.
     static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
