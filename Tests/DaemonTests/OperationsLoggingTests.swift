@@ -7,6 +7,25 @@ import Testing
 
 /// What the running binary logs for one push, in both formats, read back field by field.
 @Suite struct OperationsLogging {
+    /// Standard error may go away under the daemon (a pipe whose reader ended): the lines are lost, the daemon
+    /// is not. Without SIGPIPE ignored, the first line written after the reader closed ended the process.
+    @Test func aLogPipeWhoseReaderEndedDoesNotEndTheDaemon() async throws {
+        let daemon = try SpawnedDaemon(rules: OperationsRules.consoleAndSkip, extraConfig: "log: {level: info}")
+        defer { daemon.cleanUp() }
+        let pipe = Pipe()
+        try daemon.start(standardError: pipe)
+        #expect(await daemon.waitUntilReady())
+        try pipe.fileHandleForReading.close()
+        // Each answer writes a line: a refused push at warning, an accepted one at info.
+        #expect(daemon.post(Array("not json".utf8))?.status == 400)
+        #expect(daemon.post(OperationsRules.event(id: "log-pipe-1"))?.status == 200)
+        #expect(daemon.post(OperationsRules.event(id: "log-pipe-2"))?.status == 200)
+        #expect(daemon.process?.isRunning == true)
+        #expect(RawHTTP.request(port: daemon.port, method: "GET", path: "/readyz")?.status == 200)
+        daemon.signal(SIGTERM)
+        #expect(await daemon.waitForExit(15) == 0)
+    }
+
     /// Pushes one event to a spawned daemon, waits for its notification, stops it, and returns it.
     func runOnePush(id: String, extraConfig: String, arguments: [String]) async throws -> SpawnedDaemon {
         let daemon = try SpawnedDaemon(rules: OperationsRules.consoleAndSkip, extraConfig: extraConfig)

@@ -32,7 +32,10 @@ final class SpawnedDaemon: @unchecked Sendable {
     var stderrPath: String { root.appendingPathComponent("stderr.txt").path }
 
     /// Starts `scrm-notify serve --config … extraArguments` with `environment` added to this process's.
-    func start(_ extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// `standardError`, when given, replaces the file (a pipe, say).
+    func start(
+        _ extraArguments: [String] = [], environment: [String: String] = [:], standardError: Pipe? = nil
+    ) throws {
         let binary = try #require(CrashRecovery.binary, "build the executable first (swift build)")
         try #require(FileManager.default.createFile(atPath: stdoutPath, contents: nil))
         try #require(FileManager.default.createFile(atPath: stderrPath, contents: nil))
@@ -41,7 +44,7 @@ final class SpawnedDaemon: @unchecked Sendable {
         process.arguments = ["serve", "--config", configPath] + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardError = standardError ?? FileHandle(forWritingAtPath: stderrPath)
         try process.run()
         self.process = process
     }

@@ -30,6 +30,10 @@ enum ServeCommand {
         case .failure(let exit): return exit.code
         }
         guard let sink = makeSink(config: config, arguments: arguments) else { return 2 }
+        // A log line written to a pipe nobody reads any more (a `| head`, a log collector that restarted) fails
+        // with EPIPE and is dropped; without this the signal would end the daemon. systemd ignores it for
+        // services too (IgnoreSIGPIPE).
+        signal(SIGPIPE, SIG_IGN)
         // Signals are blocked before their dispatch sources exist, so an early one is neither lost nor fatal.
         var mask = sigset_t()
         sigemptyset(&mask)
