@@ -116,7 +116,8 @@ import Testing
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        let when = formatter.string(from: Date().addingTimeInterval(120))
+        let start = Date()
+        let when = formatter.string(from: start.addingTimeInterval(120))
         server.respond(ScriptedResponse(status: 503, headers: [("Retry-After", when)]))
         let hook = try channel(["type": "webhook", "url": server.url])
 
@@ -126,7 +127,11 @@ import Testing
             Issue.record("expected a retry with a delay, got \(outcome)")
             return
         }
-        #expect(after > .seconds(110) && after <= .seconds(120))
+        // The date has whole seconds, and the delay runs from when the answer was judged. Alone this test takes a
+        // quarter of a second; in the whole suite on two cores, 8-10 s (on e820ade too, for a reason not yet
+        // found), so the lower bound counts the time it took.
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(after >= .seconds(119 - elapsed) && after <= .seconds(120))
     }
 
     /// Header names are matched as HTTP matches them, whatever their case.
