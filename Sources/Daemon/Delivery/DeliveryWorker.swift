@@ -230,10 +230,6 @@ final class DeliveryWorker: Sendable {
 
     private func stamp(_ date: Date) -> String { shopClock.format(date, pattern: "yyyy-MM-dd HH:mm:ss") }
 
-    /// The latest event of the job's appointment (or the job's own event, without one), and its id.
-    ///
-    /// The id is looked up first: the event cache nearly always holds the event already, and reading its bytes
-    /// out of the store for nothing was most of the lookup's cost.
     /// `latestEvent(for:)` from memory alone: nil when the store or the event cache would have to be read.
     private func heldLatestEvent(for job: Job) -> (id: String, event: EventCache.Entry)? {
         var id = job.eventID
@@ -244,6 +240,10 @@ final class DeliveryWorker: Sendable {
         return events.cached(id).map { (id, $0) }
     }
 
+    /// The latest event of the job's appointment (or the job's own event, without one), and its id.
+    ///
+    /// The id is looked up first: the event cache nearly always holds the event already, and reading its bytes
+    /// out of the store for nothing was most of the lookup's cost.
     private func latestEvent(for job: Job) -> (id: String, event: EventCache.Entry)? {
         var id = job.eventID
         if let order = job.orderKey, let latest = try? store.latestEventID(orderKey: order) { id = latest }
