@@ -44,6 +44,7 @@ let package = Package(
         // Benchmarks: built on demand with `swift build -c release --product bench-…`, never run by the tests.
         .executableTarget(name: "bench-decode", dependencies: ["Events", "JSON", "Crypto"], path: "bench/decode"),
         .executableTarget(name: "bench-store", dependencies: ["Storage"], path: "bench/store"),
+        .executableTarget(name: "bench-log", dependencies: ["Telemetry"], path: "bench/log"),
         .executableTarget(
             name: "bench-channels", dependencies: ["Channels", "TestKit", "JSON"], path: "bench/channels"),
 
