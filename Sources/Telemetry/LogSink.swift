@@ -23,8 +23,14 @@ public final class LogSink: @unchecked Sendable {
     private let now: @Sendable () -> Date
     private let lock = NSLock()
     private var minimumLevel: LogLevel
-    /// Longest first, each with whether it is all ASCII (`holds`), which is known once.
-    private let secrets: [(text: String, ascii: Bool)]
+    /// Longest first, each with its UTF-8 when it is all ASCII (`holds`), which is known once.
+    private let secrets: [(text: String, ascii: [UInt8]?)]
+    /// The fewest UTF-8 bytes of any secret: shorter text holds none, and is not searched.
+    private let shortestSecret: Int
+    /// The ASCII secrets' bytes, each looked for in a value by `holdsASCIISecret`.
+    private let asciiSecrets: [[UInt8]]
+    /// Whether some secret has other characters, which `holdsASCIISecret` does not look for.
+    private let otherSecrets: Bool
 
     /// A sink writing `format` lines at or above `level`.
     /// - Parameters:
@@ -41,7 +47,10 @@ public final class LogSink: @unchecked Sendable {
         self.minimumLevel = level
         // Longest first, so a secret that contains another is replaced whole.
         self.secrets = Array(Set(secrets.filter { $0.count >= 4 })).sorted { $0.count > $1.count }
-            .map { ($0, $0.utf8.allSatisfy { $0 < 0x80 }) }
+            .map { ($0, $0.utf8.allSatisfy { $0 < 0x80 } ? Array($0.utf8) : nil) }
+        shortestSecret = self.secrets.map(\.text.utf8.count).min() ?? Int.max
+        asciiSecrets = self.secrets.compactMap(\.ascii)
+        otherSecrets = asciiSecrets.count < self.secrets.count
         self.now = now
         self.write = write
     }
@@ -68,10 +77,13 @@ public final class LogSink: @unchecked Sendable {
         guard accepts(level) else { return }
         var fields: [(key: String, value: String)] = []
         fields.reserveCapacity(context.count + metadata.count)
-        for (key, value) in context where !value.isEmpty && metadata[key] == nil {
+        for (key, value) in metadata where !value.isEmpty {
             fields.append((key, scrub(Redact.value(value, forKey: key))))
         }
-        for (key, value) in metadata where !value.isEmpty {
+        // A line's metadata holds a few keys: comparing with each costs less than hashing the key to look it up.
+        let few = metadata.count <= 8
+        for (key, value) in context where !value.isEmpty {
+            if few ? metadata.contains(where: { $0.key == key }) : metadata[key] != nil { continue }
             fields.append((key, scrub(Redact.value(value, forKey: key))))
         }
         fields.sort { $0.key < $1.key }
@@ -90,19 +102,40 @@ public final class LogSink: @unchecked Sendable {
 
     /// `text` with every configured secret replaced by `***`.
     private func scrub(_ text: String) -> String {
+        guard text.utf8.count >= shortestSecret, otherSecrets || holdsASCIISecret(text) else { return text }
         var out = text
-        for secret in secrets where Self.holds(out, secret.text, ascii: secret.ascii) {
+        for secret in secrets where Self.holds(out, secret) {
             out = out.replacingOccurrences(of: secret.text, with: "***")
         }
         return out
+    }
+
+    /// Whether `text` holds an ASCII secret. The text is opened once for all of them, and `memchr` finds each
+    /// secret's candidate starts: opened again for each secret, a value cost more than all its other formatting.
+    private func holdsASCIISecret(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            for secret in asciiSecrets where secret.count <= bytes.count {
+                let last = base + (bytes.count - secret.count)
+                var at = base
+                while at <= last, let found = memchr(at, Int32(secret[0]), last - at + 1) {
+                    let candidate = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(candidate, secret, secret.count) == 0 { return true }
+                    at = candidate + 1
+                }
+            }
+            return false
+        }
     }
 
     /// Whether `text` holds `secret`. An ASCII secret is looked for byte by byte (`containsBytes`): Foundation's
     /// `contains` converted the text to UTF-16 for every secret, in the message and every value of every line,
     /// 6 % of the daemon's CPU at the info level. ASCII has no other spelling, so the bytes find every occurrence
     /// Foundation finds; a secret with other characters is still looked for as Foundation compares text.
-    static func holds(_ text: String, _ secret: String, ascii: Bool) -> Bool {
-        ascii ? text.containsBytes(secret) : text.contains(secret)
+    static func holds(_ text: String, _ secret: (text: String, ascii: [UInt8]?)) -> Bool {
+        guard let bytes = secret.ascii else { return text.contains(secret.text) }
+        return text.containsBytes(bytes)
     }
 
     /// Writes all of `bytes` to `descriptor`, again after an interruption or a short write; a failure (a closed

@@ -47,9 +47,16 @@ public enum Redact {
     private static func kind(ofKey key: String) -> KeyKind {
         var key = key
         let ascii: KeyKind? = key.withUTF8 { bytes in
-            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-            for marker in phoneKeyMarkers where contains(bytes, lowercase: marker) { return .phone }
-            for name in freeTextKeys where bytes.count == name.utf8.count && contains(bytes, lowercase: name) {
+            // One pass: a marker is looked for only where a byte could begin one.
+            var phone = false
+            for (index, byte) in bytes.enumerated() {
+                if byte >= 0x80 { return nil }
+                // Each marker begins with a letter, which `| 0x20` lowercases.
+                if phone || phoneMarkerStarts >> ((byte | 0x20) & 0x3F) & 1 == 0 { continue }
+                phone = phoneMarkerBytes.contains { $0[0] == byte | 0x20 && matches(bytes, at: index, lowercase: $0) }
+            }
+            if phone { return .phone }
+            for name in freeTextKeyBytes where bytes.count == name.count && matches(bytes, at: 0, lowercase: name) {
                 return .freeText
             }
             return .plain
@@ -60,25 +67,23 @@ public enum Redact {
         return freeTextKeys.contains(lower) ? .freeText : .plain
     }
 
-    /// Whether ASCII `bytes` hold the lowercase ASCII `part`, letters compared without case.
-    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, lowercase part: String) -> Bool {
-        let part = part.utf8
-        guard let first = part.first, bytes.count >= part.count else { return false }
-        var start = 0
-        while start + part.count <= bytes.count {
-            if bytes[start] | 0x20 == first {
-                var offset = 0
-                for expected in part {
-                    let byte = bytes[start + offset]
-                    let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-                    if lower != expected { break }
-                    offset += 1
-                }
-                if offset == part.count { return true }
-            }
-            start += 1
+    // The markers as bytes, made once: walking each `String`'s UTF-8 view again for every key cost more than the
+    // comparisons.
+    private static let phoneMarkerBytes = phoneKeyMarkers.map { Array($0.utf8) }
+    private static let freeTextKeyBytes = freeTextKeys.map { Array($0.utf8) }
+    /// The markers' first bytes, by their low six bits: a key's byte is compared with the markers only when its
+    /// bit is set.
+    private static let phoneMarkerStarts = phoneMarkerBytes.reduce(UInt64(0)) { $0 | 1 << ($1[0] & 0x3F) }
+
+    /// Whether ASCII `bytes` hold the lowercase ASCII `part` at `start`, letters compared without case.
+    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, lowercase part: [UInt8]) -> Bool {
+        guard bytes.count - start >= part.count else { return false }
+        for (offset, expected) in part.enumerated() {
+            let byte = bytes[start + offset]
+            let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if lower != expected { return false }
         }
-        return false
+        return true
     }
 
     /// `text` with every run of exactly 11 ASCII digits that starts with 1 (a mainland mobile number, as an SMS
@@ -129,17 +134,23 @@ extension Character {
 extension String {
     /// Whether this text's UTF-8 holds the bytes of `part`; for an ASCII `part`, whether the text contains it.
     /// Foundation's `contains` converts both to UTF-16 first, on every call.
-    func containsBytes(_ part: String) -> Bool {
+    func containsBytes(_ part: String) -> Bool { containsBytes(Array(part.utf8)) }
+
+    /// Whether this text's UTF-8 holds `part`. Each candidate start is found by `memchr`, then compared whole.
+    func containsBytes(_ part: [UInt8]) -> Bool {
+        guard let first = part.first else { return true }
         var text = self
-        var part = part
         return text.withUTF8 { haystack in
-            part.withUTF8 { needle in
-                guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
-                for start in 0...(haystack.count - needle.count) where haystack[start] == first {
-                    if memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 { return true }
-                }
-                return false
+            guard haystack.count >= part.count, let base = haystack.baseAddress else { return false }
+            let last = base + (haystack.count - part.count)
+            var at = base
+            while at <= last {
+                guard let found = memchr(at, Int32(first), last - at + 1) else { return false }
+                let candidate = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
+                if memcmp(candidate, part, part.count) == 0 { return true }
+                at = candidate + 1
             }
+            return false
         }
     }
 }

@@ -131,7 +131,25 @@ import Testing
         #expect(fields["msg"] == "***")
         #expect(fields["a"] == "***" && fields["b"] == "门店***" && fields["c"] == "***门店")
         #expect(fields["d"] == "x *** y ***" && fields["e"] == "k3y-9Z" && fields["f"] == "是***吗")
-        #expect(!LogSink.holds("", "k3y-9Zq", ascii: true) && !LogSink.holds("k3y", "k3y-9Zq", ascii: true))
+        let secret = (text: "k3y-9Zq", ascii: Optional(Array("k3y-9Zq".utf8)))
+        #expect(!LogSink.holds("", secret) && !LogSink.holds("k3y", secret))
+    }
+
+    /// With ASCII secrets only, each value is searched for all of them in one pass (`holdsASCIISecret`).
+    @Test func asciiSecretsAreFoundWhereverTheyStandInAValue() {
+        let capture = Capture()
+        // Two secrets begin alike, so a near miss of one must not hide the other behind it.
+        let sink = LogSink(format: .logfmt, secrets: ["tok-AAAA", "tok-BBBB", "zz99"], write: { capture.append($0) })
+        let values = [
+            "a": "tok-AAAA", "b": "xtok-AAAtok-BBBB", "c": "tok-BBBBy", "d": "门店zz99", "e": "tok-AAA", "f": "zz9",
+            "g": "tok-AAtok-AAAA", "h": "tok", "i": "plain-text-without-any",
+        ]
+        Logger(sink: sink).info("sent with zz99", values)
+        let fields = Dictionary(uniqueKeysWithValues: Logfmt.parse(capture.lines.joined()).map { ($0.key, $0.value) })
+        #expect(fields["msg"] == "sent with ***")
+        #expect(fields["a"] == "***" && fields["b"] == "xtok-AAA***" && fields["c"] == "***y" && fields["d"] == "门店***")
+        #expect(fields["e"] == "tok-AAA" && fields["f"] == "zz9" && fields["g"] == "tok-AA***" && fields["h"] == "tok")
+        #expect(fields["i"] == "plain-text-without-any")
     }
 
     @Test func phoneNumbersInMetadataAreMaskedInBothFormats() {
