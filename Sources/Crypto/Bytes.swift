@@ -58,13 +58,15 @@ public enum Bytes {
     ///
     /// Ids made later sort later, so rows keyed by them are appended to an index instead of landing on a random
     /// page of it (each such page is another 4 kB written per commit). The random bits make ids unique, not
-    /// secret, so they come from the system generator (one `getrandom` call): OpenSSL's took a few microseconds
-    /// per id, inside the store's transaction.
+    /// secret, so they come from the system generator, all 16 bytes in one `getrandom` call (`arc4random_buf`;
+    /// `SystemRandomNumberGenerator` made one for each 8): OpenSSL's took a few microseconds per id, inside the
+    /// store's transaction.
     public static func timeOrderedUUID(now: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var random: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &random) { arc4random_buf($0.baseAddress!, $0.count) }
         let ms = UInt64(max(0, now.timeIntervalSince1970 * 1000))
-        let high = ms << 16 | 0x7000 | (generator.next() & 0x0FFF)
-        let low = (generator.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        let high = ms << 16 | 0x7000 | (random.0 & 0x0FFF)
+        let low = (random.1 & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         return uuidText(high: high, low: low)
     }
 
