@@ -3,7 +3,7 @@
 # the ceiling), scrm-notify (encrypted pushes, 200 only once durably stored) and Alertmanager (one alert per
 # request), all on 127.0.0.1, in the same run. Prints a markdown table with ratios; keeps raw output in bench/out.
 #
-#   bench/ingest/run.sh                       # DURATION=10 WARMUP=3 CONNS="1 16 64" FILL=100000 POOL=200000
+#   bench/ingest/run.sh                       # DURATION=10 WARMUP=3 CONNS="1 16 64" FILL=100000 POOL=400000
 #
 # Every push to scrm-notify is a booking it has not seen, so that its rule sends a notification for each, as
 # Alertmanager sends one for each alert: the runs against one daemon share a cursor into the push file
@@ -16,7 +16,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 CONNS=${CONNS:-"1 16 64"}
 FILL=${FILL:-100000}
-POOL=${POOL:-200000}
+POOL=${POOL:-400000}
 ONLY=${ONLY:-"nginx scrm-notify alertmanager"}  # also: scrm-notify-norules
 OUT=${OUT:-$BENCH_DIR/out/ingest-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"

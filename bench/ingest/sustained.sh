@@ -5,7 +5,7 @@
 # daemon's CPU time, context switches and bytes written per push, and its peak resident memory (VmHWM).
 # Comparing builds: BIN=path/to/scrm-notify.
 #
-#   bench/ingest/sustained.sh                 # DURATION=20 CONNS=64 RUNS=1 POOL=200000
+#   bench/ingest/sustained.sh                 # DURATION=20 CONNS=64 RUNS=1 POOL=400000
 #   CONNS=8 RUNS=3 BIN=/tmp/old/scrm-notify bench/ingest/sustained.sh
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -13,7 +13,7 @@ source "$(dirname "$0")/../lib/common.sh"
 DURATION=${DURATION:-20}
 CONNS=${CONNS:-64}
 RUNS=${RUNS:-1}
-POOL=${POOL:-200000}
+POOL=${POOL:-400000}
 BIN=${BIN:-$SCRM_BIN}
 OUT=${OUT:-$BENCH_DIR/out/sustained-$(date +%Y%m%d-%H%M%S)}
 push_run_setup "$OUT" "$POOL"

@@ -172,5 +172,8 @@ machine_info() {
   echo "- disk: $(disk_fsync)"
   echo "- wrk $(wrk --version 2>&1 | awk 'NR == 1 {print $2}'), nginx $(nginx -v 2>&1 | sed 's#.*/##')," \
     "Alertmanager $(prometheus-alertmanager --version 2>&1 | awk 'NR == 1 {print $3}')"
-  echo "- scrm-notify: commit $(git -C "$REPO" rev-parse --short HEAD), \`swift build -c release\`"
+  # SCRM_BIN may be another checkout's build: name the commit of the checkout that holds it.
+  local built
+  built=$(cd "$(dirname "$SCRM_BIN")" 2>/dev/null && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  echo "- scrm-notify: $SCRM_BIN, commit $built, \`swift build -c release\`"
 }
