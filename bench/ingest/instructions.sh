@@ -13,7 +13,7 @@ source "$(dirname "$0")/../lib/common.sh"
 
 DURATION=${DURATION:-20}
 CONNS=${CONNS:-8}
-POOL=${POOL:-200000}
+POOL=${POOL:-400000}
 BIN=${BIN:-$SCRM_BIN}
 OUT=${OUT:-$BENCH_DIR/out/instructions-$(date +%Y%m%d-%H%M%S)}
 push_run_setup "$OUT" "$POOL"
