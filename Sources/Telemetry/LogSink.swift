@@ -114,19 +114,7 @@ public final class LogSink: @unchecked Sendable {
     /// secret's candidate starts: opened again for each secret, a value cost more than all its other formatting.
     private func holdsASCIISecret(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return false }
-            for secret in asciiSecrets where secret.count <= bytes.count {
-                let last = base + (bytes.count - secret.count)
-                var at = base
-                while at <= last, let found = memchr(at, Int32(secret[0]), last - at + 1) {
-                    let candidate = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(candidate, secret, secret.count) == 0 { return true }
-                    at = candidate + 1
-                }
-            }
-            return false
-        }
+        return text.withUTF8 { bytes in asciiSecrets.contains { bytes.contains(bytes: $0) } }
     }
 
     /// Whether `text` holds `secret`. An ASCII secret is looked for byte by byte (`containsBytes`): Foundation's

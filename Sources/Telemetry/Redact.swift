@@ -136,21 +136,26 @@ extension String {
     /// Foundation's `contains` converts both to UTF-16 first, on every call.
     func containsBytes(_ part: String) -> Bool { containsBytes(Array(part.utf8)) }
 
-    /// Whether this text's UTF-8 holds `part`. Each candidate start is found by `memchr`, then compared whole.
+    /// Whether this text's UTF-8 holds `part`.
     func containsBytes(_ part: [UInt8]) -> Bool {
-        guard let first = part.first else { return true }
         var text = self
-        return text.withUTF8 { haystack in
-            guard haystack.count >= part.count, let base = haystack.baseAddress else { return false }
-            let last = base + (haystack.count - part.count)
-            var at = base
-            while at <= last {
-                guard let found = memchr(at, Int32(first), last - at + 1) else { return false }
-                let candidate = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
-                if memcmp(candidate, part, part.count) == 0 { return true }
-                at = candidate + 1
-            }
-            return false
+        return text.withUTF8 { $0.contains(bytes: part) }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether these bytes hold `part`. Each candidate start is found by `memchr`, then compared whole.
+    func contains(bytes part: [UInt8]) -> Bool {
+        guard let first = part.first else { return true }
+        guard count >= part.count, let base = baseAddress else { return false }
+        let last = base + (count - part.count)
+        var at = base
+        while at <= last {
+            guard let found = memchr(at, Int32(first), last - at + 1) else { return false }
+            let candidate = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
+            if memcmp(candidate, part, part.count) == 0 { return true }
+            at = candidate + 1
         }
+        return false
     }
 }
