@@ -57,7 +57,7 @@ public enum Bytes {
     /// A version-7 UUID (RFC 9562) in lowercase text: the milliseconds of `now` since 1970, then 74 random bits.
     ///
     /// Ids made later sort later, so rows keyed by them are appended to an index instead of landing on a random
-    /// page of it (each such page is another 4 kB written per commit). The random bits make ids unique, not
+    /// page of it (each such page is one more written per commit). The random bits make ids unique, not
     /// secret, so they come from the system generator, all 16 bytes in one `getrandom` call (`arc4random_buf`;
     /// `SystemRandomNumberGenerator` made one for each 8): OpenSSL's took a few microseconds per id, inside the
     /// store's transaction.

@@ -11,10 +11,10 @@ import Foundation
 final class Checkpointer: @unchecked Sendable {
     /// Commits between two checkpoints.
     static let commitsPerCheckpoint = 4
-    /// A log longer than this many pages (64 MB) is started over by the writer even if readers must be waited
-    /// for: under steady load a new batch nearly always begins before the last is copied, and readers keep
-    /// reading from the log, so it seldom starts over by itself and would otherwise grow without end.
-    static let defaultRestartPages = 16_384
+    /// A log longer than this is started over by the writer even if readers must be waited for: under steady
+    /// load a new batch nearly always begins before the last is copied, and readers keep reading from the log, so
+    /// it seldom starts over by itself and would otherwise grow without end.
+    static let restartLogBytes = 64 << 20
 
     /// The log's length, in pages, past which the writer starts it over.
     let restartPages: Int
@@ -44,7 +44,7 @@ final class Checkpointer: @unchecked Sendable {
     private var idle = false
     private let ended = DispatchSemaphore(value: 0)
 
-    init(path: String, restartPages: Int = Checkpointer.defaultRestartPages) throws(StoreError) {
+    init(path: String, restartPages: Int) throws(StoreError) {
         self.restartPages = restartPages
         connection = try Connection(path: path, create: false)
         try connection.execute("PRAGMA busy_timeout = 5000", operation: "open \(path) for checkpoints")

@@ -147,15 +147,45 @@ import Testing
     }
 
     /// Under a steady stream of commits the log seldom starts over by itself; past its page limit the writer
-    /// starts it over between two batches, so the log stays near that length: here 256 pages (1 MB), where 400
-    /// commits of a 3 kB event each would otherwise make it about 13 MB.
+    /// starts it over between two batches, so the log stays near that length: here 256 pages (512 kB), where 400
+    /// commits of a 3 kB event each would otherwise make it about 7 MB.
     @Test func theWriterStartsTheLogOverPastItsLimit() throws {
         let store = try Store(directory: folder.path, restartPages: 256)
         let raw = String(repeating: "x", count: 3_000)
         for index in 0..<400 { _ = try store.accept(event("w\(index)", raw: raw)) }
         let log = fileSize(store.path + "-wal")
-        #expect(log > 256 * 4096)
-        #expect(log < 3 * 256 * 4096, "log of \(log) bytes after 400 commits")
+        let page = Store.newFilePageSize
+        #expect(log > 256 * page)
+        #expect(log < 3 * 256 * page, "log of \(log) bytes after 400 commits")
+    }
+
+    /// A new file gets the store's page size; a file made with another keeps it, and works as before.
+    @Test func aNewFileHasTheStoresPageSizeAndAnOlderOneKeepsItsOwn() throws {
+        let store = try Store(directory: folder.path)
+        _ = try store.accept(event("new"))
+        store.close()
+        #expect(try pageSize(of: store.path) == Store.newFilePageSize)
+
+        let older = TemporaryFolder()
+        let path = older.path + "/" + Store.fileName
+        try FileManager.default.createDirectory(atPath: older.path, withIntermediateDirectories: true)
+        do {
+            let old = try Connection(path: path, create: true)
+            try old.execute("PRAGMA page_size = 4096; CREATE TABLE made_before (a)", operation: "test")
+            old.close()
+        }
+        let reopened = try Store(directory: older.path)
+        #expect(try reopened.accept(event("old")) == .stored)
+        #expect(try reopened.event(id: "old")?.id == "old")
+        reopened.close()
+        #expect(try pageSize(of: path) == 4096)
+    }
+
+    /// The page size of the file at `path`, read outside the store.
+    func pageSize(of path: String) throws -> Int {
+        let connection = try Connection(path: path, create: false)
+        defer { connection.close() }
+        return Int(try connection.query("PRAGMA page_size", operation: "test") { $0.int(0) }.first ?? 0)
     }
 
     func fileSize(_ path: String) -> Int {
