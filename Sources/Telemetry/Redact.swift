@@ -63,7 +63,7 @@ public enum Redact {
         }
         if let ascii { return ascii }
         let lower = key.lowercased()
-        if phoneKeyMarkers.contains(where: { lower.containsBytes($0) }) { return .phone }
+        if phoneMarkerBytes.contains(where: { lower.containsBytes($0) }) { return .phone }
         return freeTextKeys.contains(lower) ? .freeText : .plain
     }
 
@@ -132,11 +132,8 @@ extension Character {
 }
 
 extension String {
-    /// Whether this text's UTF-8 holds the bytes of `part`; for an ASCII `part`, whether the text contains it.
+    /// Whether this text's UTF-8 holds `part`; for the bytes of an ASCII text, whether this text contains it.
     /// Foundation's `contains` converts both to UTF-16 first, on every call.
-    func containsBytes(_ part: String) -> Bool { containsBytes(Array(part.utf8)) }
-
-    /// Whether this text's UTF-8 holds `part`.
     func containsBytes(_ part: [UInt8]) -> Bool {
         var text = self
         return text.withUTF8 { $0.contains(bytes: part) }
