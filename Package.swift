@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "Telemetry"),
         .target(name: "Events", dependencies: ["JSON", "Crypto"]),
         .target(name: "Rules", dependencies: ["JSON", "YAML", "Events"]),
-        .target(name: "Storage", dependencies: ["CSQLite"]),
+        .target(name: "Storage", dependencies: ["CSQLite", "Crypto"]),
         .target(name: "Channels", dependencies: ["CCurl", "JSON", "Crypto", "Telemetry"]),
         .target(
             name: "Daemon",

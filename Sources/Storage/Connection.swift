@@ -61,6 +61,13 @@ final class Connection {
         }
         db = handle
         sqlite3_extended_result_codes(handle, 1)
+        // The key of an event id in SQL, for the migration that keyed the inbox by it and for joins to the inbox.
+        let registered = EventIDHash.register(on: handle)
+        guard registered == SQLITE_OK else {
+            let error = StoreError.sqlite("open \(path)", handle, code: registered)
+            close()
+            throw error
+        }
         // sqlite3_open_v2 silently falls back to reading when the file is write-protected; say so now,
         // not at the first push.
         if sqlite3_db_readonly(handle, "main") == 1 {

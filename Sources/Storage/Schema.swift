@@ -109,6 +109,27 @@ enum Schema {
         CREATE INDEX jobs_by_order ON jobs (order_key);
         CREATE INDEX jobs_by_state ON jobs (state);
         """,
+        // The inbox finds an event by a 64-bit key of its id (`EventIDHash`) instead of the id itself: the index of
+        // whole ids was a third of the pages a push wrote. Dropping the primary key means rebuilding the table;
+        // the rows keep their rowids, which order the events of one appointment received in the same millisecond.
+        // It copies every stored event once: 14 s for 229,000 events (830 MB) on the build machine, and the file
+        // keeps the old table's pages, free for the rows to come (1.5 GB after it).
+        """
+        CREATE TABLE inbox_rebuilt (
+            id TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            order_key TEXT,
+            raw BLOB NOT NULL,
+            id_hash INTEGER NOT NULL
+        );
+        INSERT INTO inbox_rebuilt (rowid, id, received_at, kind, order_key, raw, id_hash)
+        SELECT rowid, id, received_at, kind, order_key, raw, event_id_hash(id) FROM inbox;
+        DROP TABLE inbox;
+        ALTER TABLE inbox_rebuilt RENAME TO inbox;
+        CREATE INDEX inbox_by_id_hash ON inbox (id_hash);
+        CREATE INDEX inbox_by_order ON inbox (order_key, received_at);
+        """,
     ]
 
     /// Brings the database on `connection` up to the latest version, one transaction per migration, and leaves

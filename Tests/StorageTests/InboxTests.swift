@@ -27,6 +27,58 @@ import Testing
         #expect(try store.event(id: "e1") == first)
     }
 
+    /// Ids are found by a 64-bit key of theirs; two ids that share a key are still two events.
+    @Test func anotherIDUnderTheSameKeyIsStoredAndFoundApart() throws {
+        let store = try Store(directory: folder.path)
+        let key = EventIDHash.of("e1")
+        try store.executeOnWriter(
+            """
+            INSERT INTO inbox (id, received_at, kind, order_key, raw, id_hash)
+            VALUES ('impostor', 500, 'k', 'Z9', x'00', \(key))
+            """)
+        let original = event("e1", order: "A1", at: 1_000, raw: "first")
+        #expect(try store.accept(original) == .stored)
+        #expect(try store.event(id: "e1") == original)
+        #expect(try store.accept(event("e1", order: "A1", at: 2_000, raw: "again")) == .duplicate)
+        let sharing = try store.read { connection throws(StoreError) in
+            try connection.query("SELECT id FROM inbox WHERE id_hash = ? ORDER BY id", [.int(key)], operation: "test") {
+                $0.text(0)
+            }
+        }
+        #expect(sharing == ["e1", "impostor"])
+    }
+
+    /// The key is the first eight bytes of the id's SHA-256, big-endian; the SQL function gives the same.
+    @Test func anIDsKeyIsTheStartOfItsDigestInSwiftAndInSQL() throws {
+        // SHA-256("abc") begins ba 78 16 bf 8f 01 cf ea.
+        #expect(EventIDHash.of("abc") == Int64(bitPattern: 0xba78_16bf_8f01_cfea))
+        let store = try Store(directory: folder.path)
+        let fromSQL = try store.read { connection throws(StoreError) in
+            try connection.query(
+                "SELECT event_id_hash('abc'), event_id_hash('预约-1'), event_id_hash(NULL) IS NULL", operation: "test"
+            ) { ($0.int(0), $0.int(1), $0.int(2)) }
+        }
+        #expect(fromSQL.first?.0 == EventIDHash.of("abc"))
+        #expect(fromSQL.first?.1 == EventIDHash.of("预约-1"))
+        #expect(fromSQL.first?.2 == 1)
+    }
+
+    /// The planner's queue is read through its own index and each of its events found by its id's key, and an
+    /// id by its key: no statement reads the whole inbox.
+    @Test func theQueueAndAnIDAreFoundThroughIndexes() throws {
+        let store = try Store(directory: folder.path)
+        var plans: [[String]] = []
+        for sql in [Store.unplannedEventsSQL, "SELECT id FROM inbox WHERE id_hash = ? AND id = 'x'"] {
+            plans.append(
+                try store.read { connection throws(StoreError) in
+                    try connection.query("EXPLAIN QUERY PLAN " + sql, [.int(10)], operation: "test") { $0.text(3) }
+                })
+        }
+        #expect(
+            plans[0] == ["SCAN u USING INDEX unplanned_by_time", "SEARCH i USING INDEX inbox_by_id_hash (id_hash=?)"])
+        #expect(plans[1] == ["SEARCH inbox USING INDEX inbox_by_id_hash (id_hash=?)"])
+    }
+
     @Test func sixtyFourConcurrentAcceptsAreAllStoredInFarFewerCommits() throws {
         let store = try Store(directory: folder.path)
         let before = store.commitCount

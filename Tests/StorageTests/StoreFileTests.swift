@@ -97,6 +97,49 @@ import Testing
         #expect(try store.attempts(jobID: "sent1").isEmpty)
     }
 
+    @Test func eventsInAVersionFourFileAreFoundByTheirIDsKeyAfterTheRebuildOfTheInbox() throws {
+        let path = folder.path + "/" + Store.fileName
+        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
+        do {
+            let old = try Connection(path: path, create: true)
+            try old.execute(Schema.migrations[0..<4].joined(), operation: "test")
+            try old.execute("PRAGMA user_version = 4", operation: "test")
+            // Two events of one appointment in the same millisecond: the one stored last is its latest.
+            try old.execute(
+                """
+                INSERT INTO inbox (rowid, id, received_at, kind, order_key, raw) VALUES
+                    (7, 'second', 1000, 'k', 'A', x'32'), (3, 'first', 1000, 'k', 'A', x'31'),
+                    (9, 'waiting', 2000, 'k', 'B', x'7b7d');
+                INSERT INTO unplanned (id, received_at) VALUES ('waiting', 2000);
+                """, operation: "test")
+            old.close()
+        }
+        let store = try Store(directory: folder.path)
+        #expect(store.migrationsApplied == Schema.migrations.count - 4)
+        #expect(try store.event(id: "first")?.raw == Array("1".utf8))
+        #expect(try store.event(id: "second")?.raw == Array("2".utf8))
+        #expect(try store.latestEvent(orderKey: "A")?.id == "second")
+        #expect(try store.unplannedEvents(limit: 10).map(\.id) == ["waiting"])
+        #expect(try store.accept(event("first", order: "A", at: 3000)) == .duplicate)
+        #expect(try store.accept(event("third", order: "A", at: 3000)) == .stored)
+        #expect(try store.event(id: "third")?.receivedAt == time(3000))
+
+        // The index of whole ids is gone; every row carries its id's key.
+        let indexes = try store.read { connection throws(StoreError) in
+            try connection.query("SELECT name FROM pragma_index_list('inbox') ORDER BY name", operation: "test") {
+                $0.text(0)
+            }
+        }
+        #expect(indexes == ["inbox_by_id_hash", "inbox_by_order"])
+        let keyed = try store.read { connection throws(StoreError) in
+            try connection.query("SELECT id, id_hash FROM inbox ORDER BY rowid", operation: "test") {
+                ($0.text(0), $0.int(1))
+            }
+        }
+        #expect(keyed.map(\.0) == ["first", "second", "waiting", "third"])
+        #expect(keyed.allSatisfy { $0.1 == EventIDHash.of($0.0) })
+    }
+
     /// The state's check is a list of comparisons: an IN list made SQLite build a temporary index of its names
     /// for every statement that wrote a state.
     @Test func writingAJobsStateBuildsNoTemporaryIndex() throws {
