@@ -33,21 +33,24 @@ import Testing
         #expect(try second.schemaVersion() == Schema.migrations.count)
     }
 
-    @Test func eventsAwaitingPlanningInAVersionTwoFileAreStillPlannedAfterTheUpgrade() throws {
-        // A file as version 2 left it: one event planned, one not.
-        let path = folder.path + "/" + Store.fileName
+    /// Writes the store file as schema version `version` left it, then `rows` (SQL) into it.
+    private func writeOldFile(version: Int, _ rows: String) throws {
         try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
-        do {
-            let old = try Connection(path: path, create: true)
-            try old.execute(Schema.migrations[0] + Schema.migrations[1], operation: "test")
-            try old.execute("PRAGMA user_version = 2", operation: "test")
-            try old.execute(
-                """
-                INSERT INTO inbox (id, received_at, kind, order_key, raw, planned) VALUES
-                    ('done', 1000, 'k', 'A', x'7b7d', 1), ('waiting', 2000, 'k', 'B', x'7b7d', 0)
-                """, operation: "test")
-            old.close()
-        }
+        let old = try Connection(path: folder.path + "/" + Store.fileName, create: true)
+        defer { old.close() }
+        try old.execute(Schema.migrations[0..<version].joined(), operation: "test")
+        try old.execute("PRAGMA user_version = \(version)", operation: "test")
+        try old.execute(rows, operation: "test")
+    }
+
+    @Test func eventsAwaitingPlanningInAVersionTwoFileAreStillPlannedAfterTheUpgrade() throws {
+        // One event planned, one not.
+        try writeOldFile(
+            version: 2,
+            """
+            INSERT INTO inbox (id, received_at, kind, order_key, raw, planned) VALUES
+                ('done', 1000, 'k', 'A', x'7b7d', 1), ('waiting', 2000, 'k', 'B', x'7b7d', 0)
+            """)
         let store = try Store(directory: folder.path)
         #expect(try store.schemaVersion() == Schema.migrations.count)
         #expect(try store.unplannedEvents(limit: 10).map(\.id) == ["waiting"])
@@ -57,24 +60,17 @@ import Testing
     }
 
     @Test func jobsAndTheirAttemptsInAVersionThreeFileSurviveTheRebuildOfTheJobsTable() throws {
-        let path = folder.path + "/" + Store.fileName
-        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
-        do {
-            let old = try Connection(path: path, create: true)
-            try old.execute(Schema.migrations[0..<3].joined(), operation: "test")
-            try old.execute("PRAGMA user_version = 3", operation: "test")
-            try old.execute(
-                """
-                INSERT INTO jobs (id, key, rule, entry, channel, order_key, event_id, due_at, run_at, state, attempts,
-                    payload, created_at, updated_at, revivable) VALUES
-                    ('sent1', 'k1', 'r', 0, 'wecom', 'A', 'e1', 5000, 5000, 'sent', 1, x'31', 1, 2, 0),
-                    ('later', 'k2', 'r', 1, 'wecom', 'A', 'e1', 9000, 9000, 'planned', 0, x'32', 1, 1, 0),
-                    ('gone', 'k3', 'r', 2, 'wecom', 'B', 'e2', 7000, 7000, 'cancelled', 0, x'33', 1, 1, 1);
-                INSERT INTO attempts (job_id, number, at, outcome, reason, duration_ms) VALUES
-                    ('sent1', 1, 5001, 'sent', NULL, 12);
-                """, operation: "test")
-            old.close()
-        }
+        try writeOldFile(
+            version: 3,
+            """
+            INSERT INTO jobs (id, key, rule, entry, channel, order_key, event_id, due_at, run_at, state, attempts,
+                payload, created_at, updated_at, revivable) VALUES
+                ('sent1', 'k1', 'r', 0, 'wecom', 'A', 'e1', 5000, 5000, 'sent', 1, x'31', 1, 2, 0),
+                ('later', 'k2', 'r', 1, 'wecom', 'A', 'e1', 9000, 9000, 'planned', 0, x'32', 1, 1, 0),
+                ('gone', 'k3', 'r', 2, 'wecom', 'B', 'e2', 7000, 7000, 'cancelled', 0, x'33', 1, 1, 1);
+            INSERT INTO attempts (job_id, number, at, outcome, reason, duration_ms) VALUES
+                ('sent1', 1, 5001, 'sent', NULL, 12);
+            """)
         let store = try Store(directory: folder.path)
         #expect(store.migrationsApplied == Schema.migrations.count - 3)
         let jobs = try store.jobs(orderKey: nil, state: nil, limit: 10)
@@ -98,22 +94,15 @@ import Testing
     }
 
     @Test func eventsInAVersionFourFileAreFoundByTheirIDsKeyAfterTheRebuildOfTheInbox() throws {
-        let path = folder.path + "/" + Store.fileName
-        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
-        do {
-            let old = try Connection(path: path, create: true)
-            try old.execute(Schema.migrations[0..<4].joined(), operation: "test")
-            try old.execute("PRAGMA user_version = 4", operation: "test")
-            // Two events of one appointment in the same millisecond: the one stored last is its latest.
-            try old.execute(
-                """
-                INSERT INTO inbox (rowid, id, received_at, kind, order_key, raw) VALUES
-                    (7, 'second', 1000, 'k', 'A', x'32'), (3, 'first', 1000, 'k', 'A', x'31'),
-                    (9, 'waiting', 2000, 'k', 'B', x'7b7d');
-                INSERT INTO unplanned (id, received_at) VALUES ('waiting', 2000);
-                """, operation: "test")
-            old.close()
-        }
+        // Two events of one appointment in the same millisecond: the one stored last is its latest.
+        try writeOldFile(
+            version: 4,
+            """
+            INSERT INTO inbox (rowid, id, received_at, kind, order_key, raw) VALUES
+                (7, 'second', 1000, 'k', 'A', x'32'), (3, 'first', 1000, 'k', 'A', x'31'),
+                (9, 'waiting', 2000, 'k', 'B', x'7b7d');
+            INSERT INTO unplanned (id, received_at) VALUES ('waiting', 2000);
+            """)
         let store = try Store(directory: folder.path)
         #expect(store.migrationsApplied == Schema.migrations.count - 4)
         #expect(try store.event(id: "first")?.raw == Array("1".utf8))
