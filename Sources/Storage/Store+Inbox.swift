@@ -12,7 +12,7 @@ extension Store {
     }
 
     private static let eventColumns = "id, received_at, kind, order_key, raw"
-    static let joinedColumns = "i.id, i.received_at, i.kind, i.order_key, i.raw"
+    private static let joinedColumns = "i.id, i.received_at, i.kind, i.order_key, i.raw"
 
     /// Durably stores `event`, returning only after the commit has reached the disk.
     ///
@@ -75,19 +75,18 @@ extension Store {
         let key = SQLValue.int(EventIDHash.of(event.id))
         let stored = try connection.query(storedSQL, [key, .text(event.id)], operation: "accept") { $0.int(0) }
         guard stored.isEmpty else { return false }
-        let inserted =
-            try connection.run(
-                insertEventSQL,
-                [
-                    .text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey),
-                    .blob(event.raw), key,
-                ],
-                operation: "accept") == 1
-        if inserted, let order = event.orderKey {
+        try connection.run(
+            insertEventSQL,
+            [
+                .text(event.id), .time(event.receivedAt), .text(event.kind), .text(event.orderKey), .blob(event.raw),
+                key,
+            ],
+            operation: "accept")
+        if let order = event.orderKey {
             connection.insertedEvents.append(
                 LatestEvents.Inserted(orderKey: order, id: event.id, receivedAt: Milliseconds.from(event.receivedAt)))
         }
-        return inserted
+        return true
     }
 
     /// Puts `event` in the queue of events awaiting the planner.
