@@ -58,7 +58,11 @@ public final class App: @unchecked Sendable {
         }
         let opening = Date()
         do {
-            store = try Store(directory: config.dataDirectory)
+            store = try Store(directory: config.dataDirectory) { [logger] from, to in
+                logger.info(
+                    "upgrading the store",
+                    ["from": String(from), "schema": String(to)])
+            }
         } catch {
             throw StartError(description: "cannot open the store in \(config.dataDirectory): \(error)", diagnostics: [])
         }

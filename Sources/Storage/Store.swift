@@ -45,13 +45,20 @@ public final class Store: @unchecked Sendable {
     ///
     /// - Throws: `StoreError` when the folder cannot be created, the file cannot be opened for writing, or the
     ///   file's schema is newer than this program.
-    public convenience init(directory: String) throws(StoreError) {
-        try self.init(directory: directory, restartPages: nil)
+    ///
+    /// `upgrading` is called before an existing file is migrated, with its version and the latest: a migration may
+    /// rebuild a table, a minute for a million events, and the caller can say so before the wait.
+    public convenience init(
+        directory: String, upgrading: ((_ from: Int, _ to: Int) -> Void)? = nil
+    ) throws(StoreError) {
+        try self.init(directory: directory, restartPages: nil, upgrading: upgrading)
     }
 
     /// Opens the store as `init(directory:)` does, with the log started over past `restartPages` pages (nil: past
     /// `Checkpointer.restartLogBytes`).
-    init(directory: String, restartPages: Int?) throws(StoreError) {
+    init(
+        directory: String, restartPages: Int?, upgrading: ((_ from: Int, _ to: Int) -> Void)? = nil
+    ) throws(StoreError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -87,6 +94,8 @@ public final class Store: @unchecked Sendable {
             operation: "open \(path)")
         // Before the journals move to memory: a migration that rebuilds a table sorts its indexes in temporary
         // files then, where in memory it took 468 MB for a million jobs.
+        let version = try Schema.userVersion(writer)
+        if version > 0 && version < Schema.migrations.count { upgrading?(version, Schema.migrations.count) }
         migrationsApplied = try Schema.migrate(writer)
         try writer.execute("PRAGMA temp_store = MEMORY", operation: "open \(path)")
 

@@ -24,12 +24,15 @@ import Testing
         #expect(size() >= before + 200_000, "file \(size()) bytes, \(before) before")
     }
 
+    /// A new file is made at the latest version and an up-to-date one left alone: neither is an upgrade.
     @Test func migrationsRunOnceAcrossOpens() throws {
-        let first = try Store(directory: folder.path)
+        var upgrades = 0
+        let first = try Store(directory: folder.path) { _, _ in upgrades += 1 }
         #expect(first.migrationsApplied == Schema.migrations.count)
         first.close()
-        let second = try Store(directory: folder.path)
+        let second = try Store(directory: folder.path) { _, _ in upgrades += 1 }
         #expect(second.migrationsApplied == 0)
+        #expect(upgrades == 0)
         #expect(try second.schemaVersion() == Schema.migrations.count)
     }
 
@@ -103,7 +106,9 @@ import Testing
                 (9, 'waiting', 2000, 'k', 'B', x'7b7d');
             INSERT INTO unplanned (id, received_at) VALUES ('waiting', 2000);
             """)
-        let store = try Store(directory: folder.path)
+        var upgrades: [[Int]] = []
+        let store = try Store(directory: folder.path) { from, to in upgrades.append([from, to]) }
+        #expect(upgrades == [[4, Schema.migrations.count]])
         #expect(store.migrationsApplied == Schema.migrations.count - 4)
         #expect(try store.event(id: "first")?.raw == Array("1".utf8))
         #expect(try store.event(id: "second")?.raw == Array("2".utf8))
