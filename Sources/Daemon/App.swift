@@ -59,9 +59,10 @@ public final class App: @unchecked Sendable {
         let opening = Date()
         do {
             store = try Store(directory: config.dataDirectory) { [logger] from, to in
-                logger.info(
-                    "upgrading the store",
-                    ["from": String(from), "schema": String(to)])
+                logger.info("upgrading the store", ["from": String(from), "schema": String(to)])
+                // Under systemd the start must end within its timeout (90 s by default), and a rebuild takes about a
+                // minute for a million events: killed midway, it would roll back and begin again at every restart.
+                SystemdNotifier.notify("STATUS=upgrading the store to schema \(to)\nEXTEND_TIMEOUT_USEC=3600000000")
             }
         } catch {
             throw StartError(description: "cannot open the store in \(config.dataDirectory): \(error)", diagnostics: [])

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import Storage
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -64,6 +66,34 @@ import Testing
         #expect(reloading.hasPrefix("RELOADING=1\nMONOTONIC_USEC="))
         #expect(await notify.receive(within: 10) == "READY=1")
         #expect(RecordLines.of(daemon, "rules reloaded").first?["reason"] == "SIGHUP")
+
+        daemon.signal(SIGTERM)
+        #expect(await notify.receive(within: 10) == "STOPPING=1")
+        #expect(await daemon.waitForExit(15) == 0)
+    }
+
+    /// A store made by an earlier version is migrated before the daemon is ready, and a rebuild can outlast
+    /// systemd's start timeout: the daemon asks for more time first.
+    @Test func upgradingTheStoreAsksForMoreTimeBeforeReadiness() async throws {
+        let notify = try NotifySocket()
+        let daemon = try SpawnedDaemon(rules: OperationsRules.consoleAndSkip)
+        defer { daemon.cleanUp() }
+        try FileManager.default.createDirectory(atPath: daemon.dataPath, withIntermediateDirectories: true)
+        do {
+            let old = try Connection(path: daemon.dataPath + "/" + Store.fileName, create: true)
+            defer { old.close() }
+            try old.execute(Schema.migrations[0..<4].joined(), operation: "test")
+            try old.execute("PRAGMA user_version = 4", operation: "test")
+        }
+        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path])
+
+        let upgrading = try #require(await notify.receive(within: 15))
+        #expect(upgrading.split(separator: "\n").contains("EXTEND_TIMEOUT_USEC=3600000000"))
+        #expect(upgrading.contains("STATUS=upgrading the store to schema \(Store.latestSchemaVersion)"))
+        let ready = try #require(await notify.receive(within: 15))
+        #expect(ready.split(separator: "\n").contains("READY=1"))
+        #expect(RecordLines.of(daemon, "upgrading the store").first?["from"] == "4")
+        #expect(RecordLines.of(daemon, "store upgraded").count == 1)
 
         daemon.signal(SIGTERM)
         #expect(await notify.receive(within: 10) == "STOPPING=1")
