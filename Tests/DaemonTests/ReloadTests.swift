@@ -109,9 +109,11 @@ enum ReloadKit {
         try ReloadKit.write(ReloadKit.hookRule("two", when: "order.order_statuss == 10"), to: file)
         #expect(await ReloadKit.eventually(1.5) { ReloadKit.count("reload refused", in: daemon) > 0 })
         let refused = daemon.logLines.all.filter { $0.contains("reload refused") }
+        // The folder's path is random, and a run of its digits may look like a phone number, which the log masks:
+        // the line is matched from the rules folder's name on.
         #expect(
             refused.contains {
-                $0.contains("\(file.path):4:17: unknown order field 'order_statuss'; did you mean 'order_status'?")
+                $0.contains("/rules/r.yaml:4:17: unknown order field 'order_statuss'; did you mean 'order_status'?")
             }, "\(refused)")
         #expect(ReloadKit.count("rules reloaded", in: daemon) == 0)
 
