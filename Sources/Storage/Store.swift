@@ -92,10 +92,10 @@ public final class Store: @unchecked Sendable {
             PRAGMA journal_size_limit = 67108864
             """,
             operation: "open \(path)")
-        // Before the journals move to memory: a migration that rebuilds a table sorts its indexes in temporary
-        // files then, where in memory it took 468 MB for a million jobs.
         let version = try Schema.userVersion(writer)
         if version > 0 && version < Schema.migrations.count { upgrading?(version, Schema.migrations.count) }
+        // Before the journals move to memory: a migration that rebuilds a table sorts its indexes in temporary
+        // files then, where in memory it took 468 MB for a million jobs.
         migrationsApplied = try Schema.migrate(writer)
         try writer.execute("PRAGMA temp_store = MEMORY", operation: "open \(path)")
 
